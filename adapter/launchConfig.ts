@@ -1,0 +1,111 @@
+// Launch arguments: validation with messages that name the launch.json attribute, and image loading.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { MmuMode } from '../src/core/machine/vm';
+
+/** What a `launch` request of type `vmm` may carry (package.json configurationAttributes.launch). */
+export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments {
+  image?: unknown;
+  mmu?: unknown;
+  smp?: unknown;
+  memory?: unknown;
+  stopOnEntry?: unknown;
+  cwd?: unknown;
+  maxInstructions?: unknown;
+}
+
+export interface LaunchConfig {
+  /** Absolute path of the guest image. */
+  imagePath: string;
+  mmu: MmuMode;
+  smp: number;
+  memMiB?: number;
+  stopOnEntry: boolean;
+  noDebug: boolean;
+  maxInstructions?: number;
+}
+
+/** A problem with the user's launch configuration; the message is shown as is. */
+export class LaunchConfigError extends Error {
+  override name = 'LaunchConfigError';
+}
+
+const MAX_SMP = 8;
+const MAX_MEMORY_MIB = 3072;
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+function intInRange(name: string, v: unknown, min: number, max: number, unit = ''): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new LaunchConfigError(`launch.json: ${name} must be an integer from ${min} to ${max}${unit}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** Checks the arguments; throws LaunchConfigError naming the first bad attribute. */
+export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = process.cwd()): LaunchConfig {
+  let cwd = defaultCwd;
+  if (args.cwd !== undefined) {
+    if (typeof args.cwd !== 'string' || args.cwd === '') {
+      throw new LaunchConfigError(`launch.json: cwd must be a directory path, got ${describe(args.cwd)}`);
+    }
+    cwd = path.resolve(defaultCwd, args.cwd);
+  }
+  if (args.image === undefined || args.image === null || args.image === '') {
+    throw new LaunchConfigError('launch.json: image is required (path to a multiboot or ELF32 guest image, relative to cwd)');
+  }
+  if (typeof args.image !== 'string') {
+    throw new LaunchConfigError(`launch.json: image must be a file path, got ${describe(args.image)}`);
+  }
+  const imagePath = path.resolve(cwd, args.image);
+
+  let mmu: MmuMode = 'ept';
+  if (args.mmu !== undefined) {
+    if (args.mmu !== 'ept' && args.mmu !== 'shadow') {
+      throw new LaunchConfigError(`launch.json: mmu must be "ept" or "shadow", got ${describe(args.mmu)}`);
+    }
+    mmu = args.mmu;
+  }
+  const smp = args.smp === undefined ? 1 : intInRange('smp', args.smp, 1, MAX_SMP, ' (vCPUs)');
+  const memMiB = args.memory === undefined ? undefined : intInRange('memory', args.memory, 1, MAX_MEMORY_MIB, ' (MiB)');
+  let stopOnEntry = true;
+  if (args.stopOnEntry !== undefined) {
+    if (typeof args.stopOnEntry !== 'boolean') {
+      throw new LaunchConfigError(`launch.json: stopOnEntry must be true or false, got ${describe(args.stopOnEntry)}`);
+    }
+    stopOnEntry = args.stopOnEntry;
+  }
+  const maxInstructions = args.maxInstructions === undefined
+    ? undefined
+    : intInRange('maxInstructions', args.maxInstructions, 1, Number.MAX_SAFE_INTEGER);
+  const noDebug = args.noDebug === true;
+  return { imagePath, mmu, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions };
+}
+
+/** Reads the image; a missing or unreadable file becomes a LaunchConfigError naming the path. */
+export function readImage(imagePath: string): Uint8Array {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(imagePath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new LaunchConfigError(`launch.json: cannot read image "${imagePath}": ${why}`);
+  }
+  if (!st.isFile()) {
+    throw new LaunchConfigError(`launch.json: image "${imagePath}" is not a file`);
+  }
+  try {
+    const buf = fs.readFileSync(imagePath);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    throw new LaunchConfigError(`launch.json: cannot read image "${imagePath}": ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,108 @@
+// Maps the core's StopEvent to what DAP shows: the `stopped` event's reason/description/text and the
+// `exceptionInfo` answer. Guest exit ('exited') is not a stop; the session ends the debug session.
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { ExitEvent, StopEvent } from '../src/core/debug/debugApi';
+import { hex, hex8 } from './format';
+
+export interface StopReport {
+  threadId: number;
+  reason: string;
+  description?: string;
+  text?: string;
+  hitBreakpointIds?: number[];
+  /** Present for stops that VS Code shows as exceptions. */
+  exception?: DebugProtocol.ExceptionInfoResponse['body'];
+  /** The exit the VM is stopped at (the call stack shows a VMM handler frame). */
+  exit?: ExitEvent;
+}
+
+export function threadIdOf(vcpu: number): number {
+  return vcpu + 1;
+}
+
+/** Text of a VM-exit stop, e.g. "VM exit: IO_INSTRUCTION port 0x3f8 out, 1 byte". */
+export function exitText(exit: ExitEvent): string {
+  return `VM exit: ${exit.reasonName} ${exit.detail}`.trim();
+}
+
+/** Describes a stop; `breakpointId` maps an instruction-breakpoint address to its DAP id. */
+export function describeStop(
+  ev: Exclude<StopEvent, { kind: 'exited' }>,
+  breakpointId: (address: number) => number | undefined,
+  note?: string,
+): StopReport {
+  const threadId = threadIdOf(ev.vcpu);
+  switch (ev.kind) {
+    case 'entry':
+      return { threadId, reason: 'entry' };
+    case 'step':
+      return { threadId, reason: 'step' };
+    case 'pause':
+      return note ? { threadId, reason: 'pause', description: note, text: note } : { threadId, reason: 'pause' };
+    case 'breakpoint': {
+      const id = breakpointId(ev.address);
+      return {
+        threadId,
+        reason: 'instruction breakpoint',
+        description: `Instruction breakpoint at ${hex8(ev.address)}`,
+        hitBreakpointIds: id !== undefined ? [id] : undefined,
+      };
+    }
+    case 'vmexit': {
+      const text = exitText(ev.exit);
+      return {
+        threadId, reason: 'exception', description: text, text, exit: ev.exit,
+        exception: {
+          exceptionId: ev.filterId,
+          description: text,
+          breakMode: 'always',
+          details: exitDetails(ev.exit),
+        },
+      };
+    }
+    case 'exception': {
+      const errorCode = ev.errorCode !== undefined ? `error code ${hex(ev.errorCode)}\n` : '';
+      return {
+        threadId, reason: 'exception', description: ev.text, text: ev.text,
+        exception: {
+          exceptionId: ev.filterId,
+          description: ev.text,
+          breakMode: 'always',
+          details: { message: ev.text, typeName: `vector ${ev.vector}`, stackTrace: `vector = ${ev.vector}\n${errorCode}`.trimEnd() },
+        },
+      };
+    }
+    case 'shutdown': {
+      const text = /^VM shutdown/i.test(ev.text) ? ev.text : `VM shutdown: ${ev.text}`;
+      return {
+        threadId, reason: 'exception', description: text, text,
+        exception: { exceptionId: 'shutdown', description: text, breakMode: 'always', details: { message: text, typeName: 'shutdown' } },
+      };
+    }
+    case 'error':
+      return {
+        threadId, reason: 'exception', description: ev.text, text: ev.text,
+        exception: { exceptionId: 'error', description: ev.text, breakMode: 'always', details: { message: ev.text, typeName: 'internal error' } },
+      };
+  }
+}
+
+/** ExceptionDetails for an exit: the exit's named fields, one per line (VS Code shows stackTrace verbatim). */
+function exitDetails(exit: ExitEvent): DebugProtocol.ExceptionDetails {
+  const lines = [
+    `reason = ${exit.reason} (${exit.reasonName})`,
+    `qualification = ${hex(exit.qualification)}`,
+    `guestRip = ${hex8(exit.guestRip)}`,
+    `vcpu = ${exit.vcpu}`,
+    `icount = ${exit.icount}`,
+  ];
+  for (const [k, v] of Object.entries(exit.fields)) {
+    lines.push(`${k} = ${typeof v === 'number' && Number.isInteger(v) && v >= 0 ? '0x' + v.toString(16) : String(v)}`);
+  }
+  return {
+    message: exitText(exit),
+    typeName: exit.reasonName,
+    fullTypeName: `VM exit reason ${exit.reason} (${exit.reasonName})`,
+    stackTrace: lines.join('\n'),
+  };
+}

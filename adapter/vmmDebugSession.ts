@@ -1,0 +1,457 @@
+// The DAP request handlers. Each handler is small and runs inside `guard`, which turns any exception
+// into an error response (message only, no stack), so no request can bring the adapter down.
+import * as path from 'node:path';
+import {
+  DebugSession, ExitedEvent, InitializedEvent, OutputEvent, StackFrame, StoppedEvent, TerminatedEvent, Thread,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { ImageError, Vm, VmOptionError } from '../src/core/machine/vm';
+import type { ExitFilterSetting, StopEvent } from '../src/core/debug/debugApi';
+import { LaunchConfigError, parseLaunchArguments, readImage, type LaunchConfig, type VmmLaunchArguments } from './launchConfig';
+import { GuestOutput } from './output';
+import { Runner } from './runner';
+import { SymbolTable } from './symbols';
+import { VariableStore } from './variables';
+import { describeStop, threadIdOf, type StopReport } from './stops';
+import { disassembleRequest } from './disassembly';
+import { parseMemoryReference, readMemory } from './memory';
+import { evaluate } from './evaluate';
+import { errorMessage, hex8, parseAddress } from './format';
+
+/** A request that needs something the session does not have (no VM yet, VM running...). */
+class RequestError extends Error {
+  override name = 'RequestError';
+}
+
+/** Errors whose message is meant for the user as is. */
+const USER_ERRORS = new Set(['LaunchConfigError', 'ImageError', 'VmOptionError', 'RequestError', 'StaleReferenceError',
+  'EvaluateError', 'MemoryReferenceError']);
+
+export class VmmDebugSession extends DebugSession {
+  private vm: Vm | undefined;
+  private runner: Runner | undefined;
+  private config: LaunchConfig | undefined;
+  private symbols = new SymbolTable([]);
+  private readonly vars = new VariableStore();
+  private readonly output = new GuestOutput((text, category) => this.sendEvent(new OutputEvent(text, category)));
+  /** Instruction breakpoints: address -> DAP id (ids stay the same while the address stays set). */
+  private breakpointIds = new Map<number, number>();
+  private nextBreakpointId = 1;
+  private filterSettings: ExitFilterSetting[] | undefined;
+  /** The current stop, per thread (exceptionInfo, the VMM handler frame). Cleared on resume. */
+  private readonly stopReports = new Map<number, StopReport>();
+  private lastStop: StopEvent | undefined;
+  private finished = false;
+  private terminatedSent = false;
+  private readonly responded = new Set<number>();
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  /** Stops the guest for good (terminate, disconnect, connection closed). */
+  override dispose(): void {
+    this.runner?.dispose();
+    super.dispose();
+  }
+
+  override sendResponse(response: DebugProtocol.Response): void {
+    this.responded.add(response.request_seq);
+    super.sendResponse(response);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    this.guard(response, () => {
+      let filters: DebugProtocol.ExceptionBreakpointsFilter[] = [];
+      try {
+        filters = Vm.exitFilters().map((f) => ({
+          filter: f.id, label: f.label, description: f.description, default: f.default,
+          supportsCondition: f.supportsCondition, conditionDescription: f.conditionDescription,
+        }));
+      } catch (e) {
+        this.sendEvent(new OutputEvent(`vmm-debug: cannot list exit filters: ${errorMessage(e)}\n`, 'stderr'));
+      }
+      response.body = {
+        ...response.body,
+        supportsConfigurationDoneRequest: true,
+        supportsDisassembleRequest: true,
+        supportsInstructionBreakpoints: true,
+        supportsSteppingGranularity: true,
+        supportsExceptionFilterOptions: true,
+        supportsExceptionInfoRequest: true,
+        supportsReadMemoryRequest: true,
+        supportsEvaluateForHovers: false,
+        supportsTerminateRequest: true,
+        supportsConditionalBreakpoints: false,
+        supportsFunctionBreakpoints: false,
+        exceptionBreakpointFilters: filters,
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
+    this.guard(response, () => {
+      if (this.vm) throw new RequestError('launch: this session already runs a VM');
+      const cfg = parseLaunchArguments((args ?? {}) as VmmLaunchArguments);
+      const image = readImage(cfg.imagePath);
+      let vm: Vm;
+      try {
+        vm = Vm.fromImage(image, cfg.imagePath, { memMiB: cfg.memMiB, smp: cfg.smp, mmu: cfg.mmu }, this.output);
+      } catch (e) {
+        if (e instanceof ImageError || e instanceof VmOptionError) throw e;
+        throw new LaunchConfigError(`cannot start the VM for "${cfg.imagePath}": ${errorMessage(e)}`);
+      }
+      this.vm = vm;
+      this.config = cfg;
+      this.symbols = new SymbolTable(vm.symbols);
+      this.runner = new Runner(vm, {
+        onStop: (ev, note) => this.onStop(ev, note),
+        onSliceEnd: () => this.output.flush(),
+      }, cfg.maxInstructions);
+      this.applyFilters();
+      this.applyBreakpoints();
+      this.sendResponse(response);
+      const kind = vm.imageKind ? ` (${vm.imageKind})` : '';
+      this.sendEvent(new OutputEvent(
+        `vmm-debug: ${path.basename(cfg.imagePath)}${kind}, ${vm.vcpuCount} vCPU, mmu ${cfg.mmu}\n`, 'console'));
+      this.sendEvent(new InitializedEvent());
+    });
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.guard(response, () => {
+      this.sendResponse(response);
+      if (!this.vm || !this.runner || !this.config) return;
+      if (this.config.stopOnEntry) this.onStop({ kind: 'entry', vcpu: 0 });
+      else this.resume();
+    });
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.guard(response, () => {
+      this.dispose();
+      this.sendResponse(response);
+      this.sendTerminated();
+    });
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.guard(response, () => {
+      this.dispose();
+      this.sendResponse(response);
+      this.shutdown();
+    });
+  }
+
+  // ---- breakpoints ------------------------------------------------------------------------------
+
+  protected override setInstructionBreakpointsRequest(
+    response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments,
+  ): void {
+    this.guard(response, () => {
+      const ids = new Map<number, number>();
+      const breakpoints: DebugProtocol.Breakpoint[] = (args.breakpoints ?? []).map((bp) => {
+        const base = parseAddress(bp.instructionReference);
+        const address = base === undefined ? undefined : base + (bp.offset ?? 0);
+        if (address === undefined || address < 0 || address > 0xffffffff) {
+          return { verified: false, message: `instructionReference "${bp.instructionReference}" is not an address like 0x00100000` };
+        }
+        const id = ids.get(address) ?? this.breakpointIds.get(address) ?? this.nextBreakpointId++;
+        ids.set(address, id);
+        const result: DebugProtocol.Breakpoint = { id, verified: true, instructionReference: hex8(address) };
+        if (bp.condition || bp.hitCondition) result.message = 'conditions on instruction breakpoints are not supported yet; it always stops';
+        return result;
+      });
+      this.breakpointIds = ids;
+      this.applyBreakpoints();
+      response.body = { breakpoints };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
+    this.guard(response, () => {
+      const requested: ExitFilterSetting[] = [
+        ...(args.filters ?? []).map((id) => ({ id })),
+        ...(args.filterOptions ?? []).map((o) => (o.condition ? { id: o.filterId, condition: o.condition } : { id: o.filterId })),
+      ];
+      // One setting per filter id (a filterOptions entry, which may carry a condition, wins).
+      const unique = new Map<string, ExitFilterSetting>();
+      for (const s of requested) unique.set(s.id, s);
+      this.filterSettings = [...unique.values()];
+      const errors = this.applyFilters();
+      const errorById = new Map<string, string | undefined>();
+      this.filterSettings.forEach((s, i) => errorById.set(s.id, errors[i]));
+      response.body = {
+        breakpoints: requested.map((s) => {
+          const message = errorById.get(s.id);
+          return message ? { verified: false, message } : { verified: true };
+        }),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments,
+  ): void {
+    this.guard(response, () => {
+      response.body = {
+        breakpoints: (args.breakpoints ?? []).map((b) => ({
+          verified: false, line: b.line,
+          message: 'source breakpoints are not supported yet: set instruction breakpoints in the Disassembly view',
+        })),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  // ---- execution ----------------------------------------------------------------------------------
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    this.guard(response, () => {
+      this.requireVm();
+      response.body = { allThreadsContinued: true };
+      this.sendResponse(response);
+      if (this.finished) return this.sendTerminated();
+      if (this.lastStop?.kind === 'shutdown') {
+        this.sendEvent(new OutputEvent('The VM has shut down and cannot run on; ending the session.\n', 'console'));
+        return this.sendTerminated();
+      }
+      this.resume();
+    });
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.guard(response, () => this.stepInstruction(response, args.threadId));
+  }
+
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.guard(response, () => this.stepInstruction(response, args.threadId));
+  }
+
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    // Without call-frame information a step out is one instruction, like the others (for now).
+    this.guard(response, () => this.stepInstruction(response, args.threadId));
+  }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.guard(response, () => {
+      this.requireVm();
+      this.runner?.pause();
+      this.sendResponse(response);
+    });
+  }
+
+  // ---- state --------------------------------------------------------------------------------------
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    this.guard(response, () => {
+      const n = this.vm ? this.vm.vcpuCount : 0;
+      response.body = { threads: Array.from({ length: n }, (_, i) => new Thread(threadIdOf(i), `vcpu${i}`)) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    this.guard(response, () => {
+      const vm = this.requireStopped();
+      const vcpu = this.vcpuOfThread(args.threadId);
+      const pc = vm.pc(vcpu);
+      const ip = hex8(pc);
+      const frames: DebugProtocol.StackFrame[] = [];
+      const exit = this.stopReports.get(args.threadId)?.exit;
+      if (exit) {
+        const f: DebugProtocol.StackFrame = new StackFrame(frameId(vcpu, true), `VMM: handle ${exit.reasonName} exit`);
+        f.instructionPointerReference = ip;
+        f.presentationHint = 'subtle';
+        frames.push(f);
+      }
+      const g: DebugProtocol.StackFrame = new StackFrame(frameId(vcpu, false), this.symbols.describe(pc));
+      g.instructionPointerReference = ip;
+      frames.push(g);
+      const start = Math.max(0, args.startFrame ?? 0);
+      const levels = args.levels && args.levels > 0 ? args.levels : frames.length;
+      response.body = { stackFrames: frames.slice(start, start + levels), totalFrames: frames.length };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    this.guard(response, () => {
+      this.requireStopped();
+      response.body = { scopes: this.vars.scopes(this.vcpuOfFrame(args.frameId)) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.guard(response, () => {
+      const vm = this.requireStopped();
+      response.body = { variables: this.vars.variables(vm, args.variablesReference) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.guard(response, () => {
+      const vm = this.requireStopped();
+      const vcpu = args.frameId !== undefined ? this.vcpuOfFrame(args.frameId) : this.currentVcpu();
+      response.body = evaluate(vm, this.vars, vcpu, args.expression);
+      this.sendResponse(response);
+    });
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
+    this.guard(response, () => {
+      const info = this.stopReports.get(args.threadId)?.exception;
+      if (!info) throw new RequestError(`thread ${args.threadId} is not stopped at an exception or VM exit`);
+      response.body = info;
+      this.sendResponse(response);
+    });
+  }
+
+  protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+    this.guard(response, () => {
+      const vm = this.requireVm();
+      const ref = parseMemoryReference(args.memoryReference);
+      if (ref.space !== 'gva') throw new RequestError('disassemble: memoryReference must be a guest linear address');
+      const base = ref.address + (args.offset ?? 0);
+      response.body = {
+        instructions: disassembleRequest(vm, this.currentVcpu(), this.symbols, base, args.instructionOffset ?? 0, args.instructionCount),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    this.guard(response, () => {
+      const vm = this.requireStopped();
+      response.body = readMemory(vm, this.currentVcpu(), args);
+      this.sendResponse(response);
+    });
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  private stepInstruction(response: DebugProtocol.Response, threadId: number): void {
+    this.requireStopped();
+    const vcpu = this.vcpuOfThread(threadId);
+    this.sendResponse(response);
+    if (this.finished) return this.sendTerminated();
+    this.stopReports.clear();
+    this.onStop(this.runner!.step(vcpu));
+  }
+
+  private resume(): void {
+    this.stopReports.clear();
+    this.runner?.continue();
+  }
+
+  private onStop(ev: StopEvent, note?: string): void {
+    this.output.flush();
+    this.lastStop = ev;
+    if (ev.kind === 'exited') {
+      this.finished = true;
+      this.sendEvent(new OutputEvent(`guest exited with status ${ev.status}\n`, 'console'));
+      this.sendEvent(new ExitedEvent(ev.status));
+      this.sendTerminated();
+      return;
+    }
+    const report = describeStop(ev, (a) => this.breakpointIds.get(a), note);
+    this.stopReports.clear();
+    this.stopReports.set(report.threadId, report);
+    if (ev.kind === 'error') this.sendEvent(new OutputEvent(`${ev.text}\n`, 'stderr'));
+    const event = new StoppedEvent(report.reason, report.threadId) as DebugProtocol.StoppedEvent;
+    event.body.allThreadsStopped = true;
+    if (report.description !== undefined) event.body.description = report.description;
+    if (report.text !== undefined) event.body.text = report.text;
+    if (report.hitBreakpointIds) event.body.hitBreakpointIds = report.hitBreakpointIds;
+    this.sendEvent(event);
+  }
+
+  private sendTerminated(): void {
+    if (this.terminatedSent) return;
+    this.terminatedSent = true;
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  /** Applies the exit filters (client's, else the filters marked default). Returns per-setting errors. */
+  private applyFilters(): (string | undefined)[] {
+    if (!this.vm) return [];
+    let settings = this.filterSettings;
+    if (this.config?.noDebug) settings = [];
+    else if (!settings) settings = Vm.exitFilters().filter((f) => f.default).map((f) => ({ id: f.id }));
+    return this.vm.setExitFilters(settings);
+  }
+
+  private applyBreakpoints(): void {
+    if (!this.vm) return;
+    this.vm.setInstructionBreakpoints(this.config?.noDebug ? [] : [...this.breakpointIds.keys()]);
+  }
+
+  private requireVm(): Vm {
+    if (!this.vm) throw new RequestError('no VM: the launch request has not succeeded');
+    return this.vm;
+  }
+
+  private requireStopped(): Vm {
+    const vm = this.requireVm();
+    if (this.runner?.isRunning) throw new RequestError('VM is running');
+    return vm;
+  }
+
+  private vcpuOfThread(threadId: number): number {
+    const vcpu = threadId - 1;
+    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.requireVm().vcpuCount) {
+      throw new RequestError(`no thread ${threadId} (threads are vcpu0..vcpu${this.requireVm().vcpuCount - 1}, ids 1..${this.requireVm().vcpuCount})`);
+    }
+    return vcpu;
+  }
+
+  private vcpuOfFrame(id: number): number {
+    const vcpu = (id - 1) >> 1;
+    if (!Number.isInteger(id) || id < 1 || vcpu >= this.requireVm().vcpuCount) throw new RequestError(`no stack frame ${id}`);
+    return vcpu;
+  }
+
+  private currentVcpu(): number {
+    return this.lastStop && this.lastStop.vcpu < (this.vm?.vcpuCount ?? 1) ? this.lastStop.vcpu : 0;
+  }
+
+  /** Runs a handler; any exception becomes an error response (or a stderr note if already answered). */
+  private guard(response: DebugProtocol.Response, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      const known = e instanceof Error && USER_ERRORS.has(e.name);
+      const message = known ? errorMessage(e) : `internal error in vmm-debug (${response.command}): ${errorMessage(e)}`;
+      if (!known && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+      if (this.responded.has(response.request_seq)) {
+        this.sendEvent(new OutputEvent(`${message}\n`, 'stderr'));
+      } else {
+        this.fail(response, message);
+      }
+    } finally {
+      this.responded.delete(response.request_seq);
+    }
+  }
+
+  private fail(response: DebugProtocol.Response, message: string): void {
+    response.success = false;
+    response.message = message;
+    response.body = { error: { id: 3000, format: message, showUser: true } };
+    this.sendResponse(response);
+  }
+}
+
+function frameId(vcpu: number, vmmFrame: boolean): number {
+  return vcpu * 2 + (vmmFrame ? 1 : 0) + 1;
+}

@@ -1,0 +1,417 @@
+#!/usr/bin/env node
+// Builds the x86 guest fixtures in test/guests/ into build/guests/<name>.elf
+// with the host's GNU toolchain (gcc -m32, as --32, ld -m elf_i386), and
+// writes build/guests/manifest.json for the tests.
+//
+//   node scripts/buildGuests.mjs            build what is out of date
+//   node scripts/buildGuests.mjs --force    rebuild everything
+//
+// Incremental: a fixture is rebuilt when its .elf is older than any of its
+// sources, its folder, test/guests/lib/ or this script. One line is printed
+// per fixture built. Exit 1 with a message naming the tool when gcc/as/ld
+// are missing or cannot target 32-bit x86. Uses only node: built-ins.
+// Tool names can be overridden with GUESTS_CC, GUESTS_AS, GUESTS_LD (e.g. a
+// cross toolchain such as i686-elf-gcc).
+//
+// Importable: tests can `import { fixtures, manifestPath, buildGuests }`.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const scriptPath = fileURLToPath(import.meta.url);
+export const repoRoot = path.resolve(path.dirname(scriptPath), '..');
+const guestsDir = 'test/guests';
+const libDir = `${guestsDir}/lib`;
+const outDirRel = 'build/guests';
+export const outDir = path.join(repoRoot, outDirRel);
+export const manifestPath = path.join(outDir, 'manifest.json');
+
+const CC = process.env.GUESTS_CC || 'gcc';
+const AS = process.env.GUESTS_AS || 'as';
+const LD = process.env.GUESTS_LD || 'ld';
+
+// The interpreter has no x87/SSE/MMX: gcc must emit none. -fcf-protection=none
+// keeps endbr32 out; -march=i686 pins the ISA whatever the compiler's default.
+export const CFLAGS = [
+  '-m32', '-march=i686', '-ffreestanding', '-fno-pic', '-fno-pie', '-fno-stack-protector',
+  '-fno-builtin', '-nostdlib', '-O1', '-g', '-fno-omit-frame-pointer',
+  '-mno-sse', '-mno-mmx', '-mno-80387', '-fcf-protection=none',
+  '-std=gnu11', '-Wall', '-Wextra', `-I${libDir}`,
+];
+export const ASFLAGS = ['--32', '-g', '-I', libDir];
+export const LDFLAGS = ['-m', 'elf_i386', '--build-id=none', '-nostdlib', '-z', 'noexecstack'];
+
+const MULTIBOOT_LD = `${libDir}/multiboot.ld`;
+const ASM_RUNTIME = `${libDir}/serial.s`;
+const C_RUNTIME = [`${libDir}/entry.s`, `${libDir}/guest.c`, `${libDir}/paging.c`];
+
+// expectedStatus: QEMU-style exit status ((v << 1) | 1 for isa-debug-exit,
+// 0 for a triple-fault shutdown under -no-reboot, null: never exits).
+// expectedSerial: exact COM1 output; a function gets the linked ELF's symbols.
+// symbols: addresses worth a breakpoint, copied into the manifest.
+export const fixtures = [
+  {
+    name: 'hello',
+    description: 'GNU as: stack, GDT, prints a line, cpuid leaf 0, exit 0',
+    format: 'multiboot',
+    sources: [`${guestsDir}/hello/hello.s`, ASM_RUNTIME],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    expectedSerial: 'Hello from the guest\n',
+    symbols: ['_start', 'serial_init', 'serial_puts', 'serial_putc', 'guest_exit'],
+  },
+  {
+    name: 'demo',
+    description: 'C: GDT, IDT for vectors 0-31, paging, cpuid, sieve, crc32, vmcall, exit 0',
+    format: 'multiboot',
+    sources: [...C_RUNTIME, `${guestsDir}/demo/isr.s`, `${guestsDir}/demo/main.c`],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    // CPUID values, the hypercall's own output and the RAM size vary.
+    expectedSerialIncludes: [
+      'vmm-debug demo guest\n',
+      'demo: multiboot ok, paging on, CR3=0x',
+      'cpuid.0: max=0x',
+      'cpuid.1: eax=0x',
+      'cpuid.40000000: max=0x',
+      'primes below 2000: 303\n',
+      'crc32(4 KiB): 0x4641a512\n',
+      'vmcall putc: [',
+      'demo done\n',
+    ],
+    symbols: ['_start', 'kmain', 'exception_handler', 'paging_enable_identity_16m', 'vmcall_insn', 'isr_common'],
+  },
+  {
+    name: 'elfplain',
+    description: 'C: plain ELF32 (not Multiboot), _start at 0x200000, exit 0',
+    format: 'elf',
+    sources: [`${guestsDir}/elfplain/main.c`, `${libDir}/guest.c`],
+    linkerScript: `${guestsDir}/elfplain/linker.ld`,
+    outcome: 'exit',
+    expectedStatus: 1,
+    expectedSerial: 'plain ELF ok\n',
+    symbols: ['_start', 'serial_init', 'guest_exit'],
+  },
+  {
+    name: 'ud',
+    description: 'GNU as: #UD handler, executes SSE movaps (0f 28 c8), exits with 6',
+    format: 'multiboot',
+    sources: [`${guestsDir}/ud/ud.s`, ASM_RUNTIME],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 13,
+    expectedSerial: (sym) => `#UD at 0x${hex8(sym('ud_insn'))}\n`,
+    symbols: ['_start', 'ud_insn', 'ud_handler'],
+  },
+  {
+    name: 'triple',
+    description: 'GNU as: prints, loads a zero-limit IDT, int3 -> triple fault',
+    format: 'multiboot',
+    sources: [`${guestsDir}/triple/triple.s`, ASM_RUNTIME],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'triple-fault',
+    expectedStatus: 0,
+    expectedSerial: 'about to triple fault\n',
+    symbols: ['_start'],
+  },
+  {
+    name: 'halt',
+    description: 'GNU as: prints, then cli; hlt (never wakes, never exits)',
+    format: 'multiboot',
+    sources: [`${guestsDir}/halt/halt.s`, ASM_RUNTIME],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'halt',
+    expectedStatus: null,
+    expectedSerial: 'halting\n',
+    symbols: ['_start', 'halt_insn'],
+  },
+  {
+    name: 'io',
+    description: 'GNU as: out 0x80, in 0x3fd, rep outsb, outw, inl from an empty port, exit 0',
+    format: 'multiboot',
+    sources: [`${guestsDir}/io/io.s`, ASM_RUNTIME],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    expectedSerial: 'io: start\nrep!\nio: inl 0x06e0 = 0xffffffff (all-ones)\nio done\n',
+    symbols: ['_start'],
+  },
+  {
+    name: 'cpuloop',
+    description: 'C: benchmark, paging on, sieve(1e6) x 20 + crc32(64 KiB) x 256 (~485M instructions), exit 0',
+    format: 'multiboot',
+    sources: [...C_RUNTIME, `${guestsDir}/cpuloop/main.c`],
+    extraDeps: [`${guestsDir}/cpuloop/workload.c`],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    expectedSerial:
+      'cpuloop: sieve(1000000) x 20, crc32(65536 bytes) x 256\n' +
+      'primes below 1000000: 78498 (total 1569960)\n' +
+      'crc32: 0xcb0d356f\n' +
+      'cpuloop done\n',
+    symbols: ['_start', 'kmain', 'cpuloop_run', 'cpuloop_sieve', 'cpuloop_crc32_update'],
+  },
+];
+
+export class BuildError extends Error {}
+
+function hex8(n) {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}
+
+function rel(p) {
+  return path.relative(repoRoot, p).split(path.sep).join('/');
+}
+
+function run(cmd, args, { input } = {}) {
+  const r = spawnSync(cmd, args, { cwd: repoRoot, encoding: 'utf8', input });
+  return r;
+}
+
+function runOrThrow(cmd, args) {
+  const r = run(cmd, args);
+  if (r.error) {
+    if (r.error.code === 'ENOENT') throw new BuildError(missingTool(cmd));
+    throw new BuildError(`${cmd}: ${r.error.message}`);
+  }
+  if (r.status !== 0) {
+    throw new BuildError(`command failed (exit ${r.status}):\n  ${[cmd, ...args].join(' ')}\n${(r.stderr || '') + (r.stdout || '')}`.trimEnd());
+  }
+  const warnings = (r.stderr || '').trim();
+  if (warnings) process.stderr.write(`${warnings}\n`);
+}
+
+function missingTool(tool) {
+  const what = { [CC]: 'the C compiler', [AS]: 'the GNU assembler', [LD]: 'the GNU linker' }[tool] || 'a tool';
+  const where = tool.includes('/') ? '' : ' on PATH';
+  return `buildGuests: missing tool: '${tool}' (${what}) was not found${where}. ` +
+    'The guest fixtures need gcc, as and ld from a GNU toolchain (Debian: apt-get install gcc binutils).';
+}
+
+// Checks that gcc/as/ld exist and can produce 32-bit x86 code.
+export function checkToolchain() {
+  const tmp = fs.mkdtempSync(path.join(outDir, '.toolcheck-'));
+  try {
+    for (const tool of [CC, AS, LD]) {
+      const r = run(tool, ['--version']);
+      if (r.error && r.error.code === 'ENOENT') throw new BuildError(missingTool(tool));
+      if (r.error || r.status !== 0) throw new BuildError(`buildGuests: '${tool} --version' failed: ${r.error ? r.error.message : r.stderr}`);
+    }
+    const cObj = path.join(tmp, 'c.o');
+    let r = run(CC, ['-m32', '-ffreestanding', '-fno-pic', '-c', '-x', 'c', '-', '-o', cObj], { input: 'int guest_check(int x) { return x + 1; }\n' });
+    if (r.status !== 0) {
+      throw new BuildError(`buildGuests: '${CC}' cannot compile 32-bit x86 code (gcc -m32 -ffreestanding -c failed):\n${r.stderr}`.trimEnd());
+    }
+    const sObj = path.join(tmp, 's.o');
+    r = run(AS, ['--32', '-o', sObj], { input: '.text\n.globl _start\n_start: cpuid\n' });
+    if (r.status !== 0) {
+      throw new BuildError(`buildGuests: '${AS}' does not support --32 (32-bit x86):\n${r.stderr}`.trimEnd());
+    }
+    r = run(LD, ['-m', 'elf_i386', '-o', path.join(tmp, 'a.elf'), sObj, cObj]);
+    if (r.status !== 0) {
+      throw new BuildError(`buildGuests: '${LD}' does not support -m elf_i386:\n${r.stderr}`.trimEnd());
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function listFiles(dirRel) {
+  const dir = path.join(repoRoot, dirRel);
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => `${dirRel}/${e.name}`);
+}
+
+// Everything whose change should rebuild the fixture.
+function dependencies(fx) {
+  const deps = new Set([...fx.sources, ...(fx.extraDeps || []), fx.linkerScript, ...listFiles(libDir)]);
+  for (const f of listFiles(`${guestsDir}/${fx.name}`)) deps.add(f);
+  return [...deps];
+}
+
+export function elfPath(name) {
+  return path.join(outDir, `${name}.elf`);
+}
+
+function isUpToDate(fx) {
+  const out = elfPath(fx.name);
+  let outTime;
+  try {
+    outTime = fs.statSync(out).mtimeMs;
+  } catch {
+    return false;
+  }
+  const newest = Math.max(fs.statSync(scriptPath).mtimeMs,
+    ...dependencies(fx).map((d) => fs.statSync(path.join(repoRoot, d)).mtimeMs));
+  return outTime > newest;
+}
+
+function objectName(src) {
+  return `${src.replace(/^test\/guests\//, '').replace(/[/\\]/g, '_')}.o`;
+}
+
+function buildFixture(fx) {
+  for (const src of [...fx.sources, ...(fx.extraDeps || []), fx.linkerScript]) {
+    if (!fs.existsSync(path.join(repoRoot, src))) throw new BuildError(`buildGuests: ${fx.name}: missing source ${src}`);
+  }
+  const objDir = path.join(outDir, 'obj', fx.name);
+  fs.rmSync(objDir, { recursive: true, force: true });
+  fs.mkdirSync(objDir, { recursive: true });
+  const objects = [];
+  for (const src of fx.sources) {
+    const obj = path.join(objDir, objectName(src));
+    if (src.endsWith('.c')) runOrThrow(CC, [...CFLAGS, '-c', src, '-o', obj]);
+    else if (src.endsWith('.S')) runOrThrow(CC, ['-m32', '-g', `-I${libDir}`, `-Wa,-I,${libDir}`, '-c', src, '-o', obj]);
+    else if (src.endsWith('.s')) runOrThrow(AS, [...ASFLAGS, src, '-o', obj]);
+    else throw new BuildError(`buildGuests: ${fx.name}: don't know how to build ${src}`);
+    objects.push(obj);
+  }
+  const out = elfPath(fx.name);
+  const tmpOut = `${out}.tmp`;
+  runOrThrow(LD, [...LDFLAGS, '-T', fx.linkerScript, '-o', tmpOut, ...objects]);
+  try {
+    validateElf(fx, fs.readFileSync(tmpOut));
+  } catch (e) {
+    fs.rmSync(tmpOut, { force: true });
+    throw e;
+  }
+  fs.renameSync(tmpOut, out);
+}
+
+// ---- ELF32 reading (header, multiboot header, symbol table) ----
+
+export function parseElf32(buf) {
+  if (buf.length < 52 || buf.readUInt32BE(0) !== 0x7f454c46) throw new BuildError('not an ELF file');
+  if (buf[4] !== 1 || buf[5] !== 1) throw new BuildError('not a little-endian ELF32 file');
+  const elf = {
+    type: buf.readUInt16LE(16),
+    machine: buf.readUInt16LE(18),
+    entry: buf.readUInt32LE(24),
+    segments: [],
+    symbols: new Map(),
+  };
+  const phoff = buf.readUInt32LE(28);
+  const shoff = buf.readUInt32LE(32);
+  const phentsize = buf.readUInt16LE(42);
+  const phnum = buf.readUInt16LE(44);
+  const shentsize = buf.readUInt16LE(46);
+  const shnum = buf.readUInt16LE(48);
+  for (let i = 0; i < phnum; i++) {
+    const o = phoff + i * phentsize;
+    elf.segments.push({
+      type: buf.readUInt32LE(o), offset: buf.readUInt32LE(o + 4), vaddr: buf.readUInt32LE(o + 8),
+      paddr: buf.readUInt32LE(o + 12), filesz: buf.readUInt32LE(o + 16), memsz: buf.readUInt32LE(o + 20),
+    });
+  }
+  const sections = [];
+  for (let i = 0; i < shnum; i++) {
+    const o = shoff + i * shentsize;
+    sections.push({
+      type: buf.readUInt32LE(o + 4), offset: buf.readUInt32LE(o + 16), size: buf.readUInt32LE(o + 20),
+      link: buf.readUInt32LE(o + 24), entsize: buf.readUInt32LE(o + 36),
+    });
+  }
+  const symtab = sections.find((s) => s.type === 2 /* SHT_SYMTAB */);
+  if (symtab) {
+    const strtab = sections[symtab.link];
+    for (let o = symtab.offset; o + 16 <= symtab.offset + symtab.size; o += 16) {
+      const nameOff = buf.readUInt32LE(o);
+      if (!nameOff) continue;
+      const start = strtab.offset + nameOff;
+      const name = buf.toString('latin1', start, buf.indexOf(0, start));
+      const shndx = buf.readUInt16LE(o + 14);
+      if (shndx === 0) continue; // undefined
+      if (!elf.symbols.has(name)) elf.symbols.set(name, buf.readUInt32LE(o + 4));
+    }
+  }
+  return elf;
+}
+
+// Offset of a valid Multiboot v1 header in the first 8 KiB, or -1.
+export function findMultibootHeader(buf) {
+  const end = Math.min(buf.length - 12, 8192 - 12);
+  for (let o = 0; o <= end; o += 4) {
+    if (buf.readUInt32LE(o) !== 0x1badb002) continue;
+    const flags = buf.readUInt32LE(o + 4);
+    if (((0x1badb002 + flags + buf.readUInt32LE(o + 8)) >>> 0) === 0) return o;
+  }
+  return -1;
+}
+
+function validateElf(fx, buf) {
+  const elf = parseElf32(buf);
+  if (elf.type !== 2 || elf.machine !== 3) throw new BuildError(`buildGuests: ${fx.name}: not an ELF32 i386 executable`);
+  const mb = findMultibootHeader(buf);
+  if (fx.format === 'multiboot' && mb < 0) {
+    throw new BuildError(`buildGuests: ${fx.name}: no Multiboot header in the first 8 KiB (is .multiboot first in the link?)`);
+  }
+  if (fx.format === 'elf' && mb >= 0) throw new BuildError(`buildGuests: ${fx.name}: unexpected Multiboot header`);
+  for (const s of fx.symbols || []) {
+    if (!elf.symbols.has(s)) throw new BuildError(`buildGuests: ${fx.name}: symbol ${s} not found`);
+  }
+}
+
+function manifestEntry(fx) {
+  const buf = fs.readFileSync(elfPath(fx.name));
+  const elf = parseElf32(buf);
+  const sym = (name) => {
+    if (!elf.symbols.has(name)) throw new BuildError(`buildGuests: ${fx.name}: symbol ${name} not found`);
+    return elf.symbols.get(name);
+  };
+  const entry = {
+    name: fx.name,
+    path: `${outDirRel}/${fx.name}.elf`,
+    description: fx.description,
+    format: fx.format,
+    entry: elf.entry,
+    outcome: fx.outcome,
+    expectedStatus: fx.expectedStatus,
+  };
+  if (fx.expectedSerial !== undefined) {
+    entry.expectedSerial = typeof fx.expectedSerial === 'function' ? fx.expectedSerial(sym) : fx.expectedSerial;
+  }
+  if (fx.expectedSerialIncludes) entry.expectedSerialIncludes = fx.expectedSerialIncludes;
+  entry.symbols = Object.fromEntries((fx.symbols || []).map((s) => [s, sym(s)]));
+  entry.sources = [...new Set([...fx.sources, ...(fx.extraDeps || [])])];
+  return entry;
+}
+
+export function buildGuests({ force = false, log = (line) => console.log(line) } = {}) {
+  fs.mkdirSync(outDir, { recursive: true });
+  checkToolchain();
+  let built = 0;
+  for (const fx of fixtures) {
+    if (!force && isUpToDate(fx)) continue;
+    buildFixture(fx);
+    built++;
+    log(`built ${fx.name.padEnd(8)} -> ${outDirRel}/${fx.name}.elf`);
+  }
+  const manifest = fixtures.map(manifestEntry);
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
+  let old = null;
+  try {
+    old = fs.readFileSync(manifestPath, 'utf8');
+  } catch { /* first build */ }
+  if (old !== text) fs.writeFileSync(manifestPath, text);
+  if (built === 0) log(`guests: all ${fixtures.length} fixtures up to date (${rel(manifestPath)})`);
+  return manifest;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  try {
+    buildGuests({ force: process.argv.includes('--force') });
+  } catch (e) {
+    if (e instanceof BuildError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,114 @@
+// vmm-debug CLI: `vmm-debug run IMAGE [options]`. The contract (README "CLI") is stable: tests and
+// comparisons with other emulators rely on it.
+//   exit status: the guest's (v << 1) | 1 via port 0xf4 or HC_EXIT; 124 when --max-insns is reached;
+//   0 when the VM shuts down (triple fault) or halts for good; 2 for bad input; 4 for a VM error.
+import * as fs from 'node:fs';
+import { Vm, ImageError, VmOptionError, type VmOptions } from '../core/machine/vm';
+import type { ExitEvent, StopEvent } from '../core/debug/debugApi';
+import { formatExitStats } from './exitStatsTable';
+
+const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow] [--smp N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits]`;
+
+class UsageError extends Error {}
+
+interface CliArgs { image: string; opts: VmOptions; maxInsns: number; exitStats: boolean; traceExits: boolean; }
+
+function intArg(name: string, v: string | undefined): number {
+  if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${name} needs a non-negative integer, got ${v === undefined ? 'nothing' : `"${v}"`}`);
+  return Number(v);
+}
+
+export function parseArgs(argv: string[]): CliArgs {
+  const [cmd, ...rest] = argv;
+  if (cmd !== 'run') throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
+  const a: CliArgs = { image: '', opts: {}, maxInsns: Infinity, exitStats: false, traceExits: false };
+  for (let k = 0; k < rest.length; k++) {
+    const t = rest[k];
+    const [flag, inline] = t.startsWith('--') && t.includes('=') ? [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)] : [t, undefined];
+    const val = (): string | undefined => inline ?? rest[++k];
+    switch (flag) {
+      case '--mmu': { const m = val(); if (m !== 'ept' && m !== 'shadow') throw new UsageError(`--mmu must be "ept" or "shadow", got "${m ?? ''}"`); a.opts.mmu = m; break; }
+      case '--smp': a.opts.smp = intArg('--smp', val()); break;
+      case '--mem': a.opts.memMiB = intArg('--mem', val()); break;
+      case '--max-insns': a.maxInsns = intArg('--max-insns', val()); break;
+      case '--exit-stats': a.exitStats = true; break;
+      case '--trace': { const w = val(); if (w !== 'exits') throw new UsageError(`--trace supports "exits", got "${w ?? ''}"`); a.traceExits = true; break; }
+      default:
+        if (t.startsWith('-')) throw new UsageError(`unknown option ${t}`);
+        if (a.image) throw new UsageError(`more than one image given ("${a.image}", "${t}")`);
+        a.image = t;
+    }
+  }
+  if (!a.image) throw new UsageError('missing IMAGE');
+  return a;
+}
+
+const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
+export function traceLine(e: ExitEvent): string {
+  return `${e.icount} vcpu${e.vcpu} ${e.reasonName} qual=${hex(e.qualification)} rip=${hex(e.guestRip)} ${e.detail}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`vmm-debug: ${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  let image: Uint8Array;
+  try {
+    image = fs.readFileSync(args.image);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    process.stderr.write(`vmm-debug: cannot read image "${args.image}": ${why}\n`);
+    return 2;
+  }
+  const out: Buffer[] = [];
+  let vm: Vm;
+  try {
+    vm = Vm.fromImage(image, args.image, args.opts, { serialOut: (_p, b) => { out.push(Buffer.from(b)); } });
+  } catch (e) {
+    if (e instanceof ImageError || e instanceof VmOptionError) {
+      process.stderr.write(`vmm-debug: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.traceExits) vm.vmm.exitTrace = (e) => process.stderr.write(traceLine(e) + '\n');
+  const flush = (): void => { if (out.length) { process.stdout.write(Buffer.concat(out)); out.length = 0; } };
+  const onInput = (d: Buffer): void => vm.serialInput(0, d);
+  if (!process.stdin.isTTY) process.stdin.on('data', onInput).on('error', () => undefined);
+  let stop: StopEvent | null = null;
+  const SLICE = 1_000_000;
+  while (!stop) {
+    const left = args.maxInsns - vm.icount;
+    if (left <= 0) break;
+    stop = vm.run(Math.min(SLICE, left));
+    flush();
+    if (!stop) await new Promise((r) => setImmediate(r)); // let stdin events in between slices
+  }
+  process.stdin.off('data', onInput);
+  process.stdin.pause();
+  flush();
+  if (args.exitStats) process.stderr.write(formatExitStats(vm.exitStats(), vm.icount));
+  if (!stop) {
+    process.stderr.write(`vmm-debug: stopped after ${vm.icount} instructions (--max-insns)\n`);
+    return 124;
+  }
+  switch (stop.kind) {
+    case 'exited': return stop.status;
+    case 'shutdown': process.stderr.write(`vmm-debug: ${stop.text}\n`); return 0;
+    case 'error': process.stderr.write(`vmm-debug: ${stop.text}\n`); return 4;
+    default: process.stderr.write(`vmm-debug: stopped: ${stop.kind}\n`); return 4;
+  }
+}
+
+/** Entry for bin/vmm-debug.js: sets process.exitCode when done. */
+export function runCli(argv: string[]): void {
+  main(argv).then((code) => { process.exitCode = code; }, (e) => {
+    process.stderr.write(`vmm-debug: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 4;
+  });
+}

@@ -1,0 +1,16 @@
+// CPUID of the emulated physical processor (what root-mode software sees). The guest never sees
+// this: in VMX non-root operation CPUID always exits and the VMM answers with its virtual CPU
+// model (vmm/cpuidPolicy.ts). Only implemented features are advertised (SDM Vol. 2 CPUID).
+export const HW_CPUID_1_EDX =
+  (1 << 2) /* DE */ | (1 << 3) /* PSE */ | (1 << 4) /* TSC */ | (1 << 5) /* MSR */ | (1 << 8) /* CX8 */ |
+  (1 << 13) /* PGE */ | (1 << 15) /* CMOV */;
+export const HW_CPUID_1_ECX = 1 << 5; /* VMX */
+
+/** Returns [eax, ebx, ecx, edx]. */
+export function cpuidHardware(leaf: number, _subleaf: number): [number, number, number, number] {
+  switch (leaf >>> 0) {
+    case 0: return [1, 0x756e6547, 0x6c65746e, 0x49656e69]; // "GenuineIntel"
+    case 1: return [0x000006f1, 0, HW_CPUID_1_ECX, HW_CPUID_1_EDX]; // family 6, model 15
+    default: return [0, 0, 0, 0];
+  }
+}

@@ -1,0 +1,36 @@
+// Model-specific registers of the emulated processor (SDM Vol. 4). An MSR not listed is absent:
+// RDMSR/WRMSR raise #GP(0), as on hardware.
+import type { Cpu } from './cpu';
+
+export const IA32_TIME_STAMP_COUNTER = 0x10, IA32_APIC_BASE = 0x1b, IA32_FEATURE_CONTROL = 0x3a,
+  IA32_MTRRCAP = 0xfe, IA32_SYSENTER_CS = 0x174, IA32_SYSENTER_ESP = 0x175, IA32_SYSENTER_EIP = 0x176,
+  IA32_PAT = 0x277, IA32_MTRR_DEF_TYPE = 0x2ff;
+
+/** Returns [eax, edx] or undefined for an absent MSR. */
+export function rdmsrHw(cpu: Cpu, msr: number): [number, number] | undefined {
+  switch (msr) {
+    case IA32_TIME_STAMP_COUNTER: return [cpu.icount % 0x100000000 | 0, Math.floor(cpu.icount / 0x100000000) | 0];
+    case IA32_APIC_BASE: return [0xfee00000 | (cpu.id === 0 ? 0x100 : 0) | 0x800, 0];
+    case IA32_FEATURE_CONTROL: return [0x5, 0]; // locked, VMX outside SMX enabled
+    case IA32_MTRRCAP: return [0, 0];
+    case IA32_MTRR_DEF_TYPE: return [0x806, 0];
+    case IA32_SYSENTER_CS: return [cpu.sysenterCs, 0];
+    case IA32_SYSENTER_ESP: return [cpu.sysenterEsp, 0];
+    case IA32_SYSENTER_EIP: return [cpu.sysenterEip, 0];
+    case IA32_PAT: return [cpu.patLo, cpu.patHi];
+    default: return undefined;
+  }
+}
+
+export function wrmsrHw(cpu: Cpu, msr: number, lo: number, hi: number): boolean {
+  switch (msr) {
+    case IA32_TIME_STAMP_COUNTER: return true; // ignored: the TSC is the instruction count
+    case IA32_APIC_BASE: return true;
+    case IA32_MTRR_DEF_TYPE: return true;
+    case IA32_SYSENTER_CS: cpu.sysenterCs = lo & 0xffff; return true;
+    case IA32_SYSENTER_ESP: cpu.sysenterEsp = lo; return true;
+    case IA32_SYSENTER_EIP: cpu.sysenterEip = lo; return true;
+    case IA32_PAT: cpu.patLo = lo; cpu.patHi = hi; return true;
+    default: return false;
+  }
+}

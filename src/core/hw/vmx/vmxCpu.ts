@@ -1,0 +1,469 @@
+// VMX operation of one logical processor, as hardware: the current-VMCS pointer, VM entry
+// (SDM Vol. 3C chapter 26: checks, guest-state loading, event injection), VM exit (chapter 27:
+// exit information, guest-state saving, host-state loading), the VMX non-root rules for which
+// instructions and events exit (chapter 26.1 / 25.6), and the EPT walk (29.3).
+// The hypervisor (src/core/vmm) drives it only through operations equivalent to the VMX instructions
+// (vmptrld, vmread/vmwrite on the Vmcs, vmlaunch/vmresume), so guest software can later drive the
+// same model itself.
+import type { Cpu, NonRootHooks } from '../cpu/cpu';
+import type { EptWalker } from '../cpu/mmu';
+import type { Insn } from '../../isa/insn';
+import { VM_EXIT, ACC_READ, ACC_WRITE, ACC_FETCH } from '../cpu/cpuSignals';
+import { Vmcs } from './vmcs';
+import { VMCS } from './vmcsFields';
+import { ExitReason, exitReasonByName, VMX_EXIT_REASON_ENTRY_FAILURE } from './exitReasons';
+import { CpuBasedControls as P, PinBasedControls as Pin, SecondaryExecControls as S, VmEntryControls as En, VmExitControls as Ex } from './vmxControls';
+import { controlsAllowed, vmxCapabilityMsrs, VMX_MSR } from './vmxCapabilities';
+import { encodeIoQualification, encodeCrAccess, encodeEptViolation, encodeInterruptionInfo, IntrType, INTR_INFO_VALID } from './exitQualification';
+import { AR_UNUSABLE, CS, SS, TR, LDTR } from '../cpu/regs';
+
+/** Segment field encodings follow a pattern (SDM Appendix B): ES..TR at consecutive even encodings. */
+const SEL = (s: number): number => 0x0800 + 2 * s;
+const LIM = (s: number): number => 0x4800 + 2 * s;
+const ARF = (s: number): number => 0x4814 + 2 * s;
+const BASE = (s: number): number => 0x6806 + 2 * s;
+const HOST_SEL = [VMCS.HOST_ES_SELECTOR, VMCS.HOST_CS_SELECTOR, VMCS.HOST_SS_SELECTOR, VMCS.HOST_DS_SELECTOR, VMCS.HOST_FS_SELECTOR, VMCS.HOST_GS_SELECTOR];
+
+/** A failed VM entry: VMfailValid with an error number, or an entry-failure VM exit (reason 33/34). */
+export interface EntryFailure {
+  kind: 'vmfail' | 'exit';
+  /** VM-instruction error number (vmfail) or basic exit reason (33 invalid guest state, 34 MSR loading). */
+  code: number;
+  /** Which check failed, on which field, in words. */
+  check: string;
+  field?: string;
+}
+
+export class VmxCpu implements NonRootHooks, EptWalker {
+  vmxon = false;
+  vmcs: Vmcs | null = null;
+  readonly caps: Map<number, bigint> = vmxCapabilityMsrs();
+  // Controls latched at VM entry (the hardware reads them from the VMCS when it enters).
+  private pin = 0; private proc = 0; private proc2 = 0; private exitCtl = 0; private entryCtl = 0;
+  private excBitmap = 0; private pfecMask = 0; private pfecMatch = 0;
+  private cr0Mask = 0; private cr4Mask = 0; private cr0Shadow = 0; private cr4Shadow = 0;
+  private eptRoot = 0;
+  /** Last exit (for the hypervisor's convenience; the VMCS is the architectural record). */
+  exitReason = 0;
+
+  constructor(readonly cpu: Cpu) {}
+
+  vmptrld(v: Vmcs): void { this.vmcs = v; }
+
+  /**
+   * The hypervisor changed EXCEPTION_BITMAP while this processor is paused in non-root operation
+   * (between run slices). On hardware the VMM would do it between exits; re-latching is equivalent.
+   */
+  reloadExceptionBitmap(): void { if (this.vmcs) this.excBitmap = this.vmcs.read(VMCS.EXCEPTION_BITMAP); }
+
+  // ---------------------------------------------------------------- VM entry (SDM chapter 26)
+  /** VMLAUNCH (launch = true) or VMRESUME. Returns undefined on success (the CPU is in non-root operation). */
+  vmentry(launch: boolean): EntryFailure | undefined {
+    const v = this.vmcs;
+    if (!v) return { kind: 'vmfail', code: 0, check: 'no current VMCS (VMfailInvalid)' };
+    if (launch && v.launchState !== 'clear') return this.vmfail(v, 4, 'VMLAUNCH with a non-clear VMCS');
+    if (!launch && v.launchState !== 'launched') return this.vmfail(v, 5, 'VMRESUME with a non-launched VMCS');
+    const bad = this.checkControls(v) ?? this.checkHostState(v);
+    if (bad) return this.vmfail(v, bad[0], bad[1], bad[2]);
+    const guestBad = this.checkGuestState(v);
+    if (guestBad) {
+      v.write(VMCS.VM_EXIT_REASON, (ExitReason.INVALID_GUEST_STATE | VMX_EXIT_REASON_ENTRY_FAILURE) >>> 0);
+      v.write(VMCS.EXIT_QUALIFICATION, 0);
+      return { kind: 'exit', code: ExitReason.INVALID_GUEST_STATE, check: guestBad[0], field: guestBad[1] };
+    }
+    this.latchControls(v);
+    this.loadGuestState(v);
+    v.launchState = 'launched';
+    const cpu = this.cpu;
+    cpu.nonRoot = true;
+    cpu.vmx = this;
+    cpu.mmu.ept = (this.proc & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) && (this.proc2 & S.SECONDARY_EXEC_ENABLE_EPT) ? this : null;
+    cpu.mmu.flushAll(); // no VPID: every entry and exit flushes (SDM 29.4.3.1)
+    this.injectEvent(v);
+    return undefined;
+  }
+
+  private vmfail(v: Vmcs, error: number, check: string, field?: string): EntryFailure {
+    v.write(VMCS.VM_INSTRUCTION_ERROR, error);
+    return { kind: 'vmfail', code: error, check, field };
+  }
+
+  /** SDM 26.2.1: VM-execution, exit and entry control fields against the capability MSRs. */
+  private checkControls(v: Vmcs): [number, string, string] | undefined {
+    const pairs: [number, number, string][] = [
+      [VMCS.PIN_BASED_VM_EXEC_CONTROL, VMX_MSR.IA32_VMX_TRUE_PINBASED_CTLS, 'PIN_BASED_VM_EXEC_CONTROL'],
+      [VMCS.CPU_BASED_VM_EXEC_CONTROL, VMX_MSR.IA32_VMX_TRUE_PROCBASED_CTLS, 'CPU_BASED_VM_EXEC_CONTROL'],
+      [VMCS.VM_EXIT_CONTROLS, VMX_MSR.IA32_VMX_TRUE_EXIT_CTLS, 'VM_EXIT_CONTROLS'],
+      [VMCS.VM_ENTRY_CONTROLS, VMX_MSR.IA32_VMX_TRUE_ENTRY_CTLS, 'VM_ENTRY_CONTROLS'],
+    ];
+    for (const [enc, msr, name] of pairs) {
+      if (!controlsAllowed(this.caps.get(msr)!, v.read(enc))) return [7, `reserved bits in ${name} not set correctly (SDM 26.2.1.1)`, name];
+    }
+    if (v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL) & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) {
+      if (!controlsAllowed(this.caps.get(VMX_MSR.IA32_VMX_PROCBASED_CTLS2)!, v.read(VMCS.SECONDARY_VM_EXEC_CONTROL))) {
+        return [7, 'reserved bits in SECONDARY_VM_EXEC_CONTROL (SDM 26.2.1.1)', 'SECONDARY_VM_EXEC_CONTROL'];
+      }
+      const sec = v.read(VMCS.SECONDARY_VM_EXEC_CONTROL);
+      if (sec & S.SECONDARY_EXEC_ENABLE_EPT) {
+        const eptp = v.read(VMCS.EPT_POINTER);
+        if ((eptp & 7) !== 6 || ((eptp >> 3) & 7) !== 3) return [7, 'EPT pointer: memory type must be WB (6) and page-walk length 4 (SDM 26.2.1.1)', 'EPT_POINTER'];
+        if (!this.cpu.mem.contains(eptp & ~0xfff, 4096)) return [7, 'EPT pointer beyond physical memory', 'EPT_POINTER'];
+      }
+      if ((sec & S.SECONDARY_EXEC_UNRESTRICTED_GUEST) && !(sec & S.SECONDARY_EXEC_ENABLE_EPT)) {
+        return [7, 'unrestricted guest requires enable EPT (SDM 26.2.1.1)', 'SECONDARY_VM_EXEC_CONTROL'];
+      }
+    }
+    if (v.read(VMCS.CR3_TARGET_COUNT) > 4) return [7, 'CR3-target count greater than 4 (SDM 26.2.1.1)', 'CR3_TARGET_COUNT'];
+    const intr = v.read(VMCS.VM_ENTRY_INTR_INFO_FIELD);
+    if (intr & INTR_INFO_VALID) {
+      const type = (intr >> 8) & 7;
+      if (type === 1 || (intr & 0x7ffff000)) return [7, 'VM-entry interruption information: reserved type or bits (SDM 26.2.1.3)', 'VM_ENTRY_INTR_INFO_FIELD'];
+    }
+    return undefined;
+  }
+
+  /** SDM 26.2.2-26.2.4: host state (the subset an IA-32 host needs). */
+  private checkHostState(v: Vmcs): [number, string, string] | undefined {
+    const cr0 = v.read(VMCS.HOST_CR0), cr4 = v.read(VMCS.HOST_CR4);
+    if ((cr0 & 0x80000021) >>> 0 !== 0x80000021) return [8, 'HOST_CR0 must have PE, NE and PG set (IA32_VMX_CR0_FIXED0, SDM 26.2.2)', 'HOST_CR0'];
+    if (!(cr4 & 0x2000)) return [8, 'HOST_CR4 must have VMXE set (IA32_VMX_CR4_FIXED0, SDM 26.2.2)', 'HOST_CR4'];
+    if ((v.read(VMCS.HOST_CS_SELECTOR) & 0xfffc) === 0) return [8, 'HOST_CS_SELECTOR must not be null (SDM 26.2.3)', 'HOST_CS_SELECTOR'];
+    if ((v.read(VMCS.HOST_TR_SELECTOR) & 0xfffc) === 0) return [8, 'HOST_TR_SELECTOR must not be null (SDM 26.2.3)', 'HOST_TR_SELECTOR'];
+    for (const enc of [...HOST_SEL, VMCS.HOST_TR_SELECTOR]) {
+      if (v.read(enc) & 7) return [8, 'host selector fields must have RPL and TI clear (SDM 26.2.3)', 'HOST selector'];
+    }
+    return undefined;
+  }
+
+  /** SDM 26.3.1: guest state (the checks this model implements so far; issue 4 completes them). */
+  private checkGuestState(v: Vmcs): [string, string] | undefined {
+    const sec = (v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL) & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ? v.read(VMCS.SECONDARY_VM_EXEC_CONTROL) : 0;
+    const unrestricted = (sec & S.SECONDARY_EXEC_UNRESTRICTED_GUEST) !== 0;
+    const cr0 = v.read(VMCS.GUEST_CR0);
+    const fixed0 = unrestricted ? 0x20 : 0x80000021;
+    if (((cr0 & fixed0) >>> 0) !== fixed0 >>> 0) return [`GUEST_CR0 violates IA32_VMX_CR0_FIXED0${unrestricted ? ' (NE)' : ' (PE, NE, PG)'} (SDM 26.3.1.1)`, 'GUEST_CR0'];
+    if ((cr0 & 0x80000000) && !(cr0 & 1)) return ['GUEST_CR0: PG set without PE (SDM 26.3.1.1)', 'GUEST_CR0'];
+    if (!(v.read(VMCS.GUEST_CR4) & 0x2000)) return ['GUEST_CR4 must have VMXE set (IA32_VMX_CR4_FIXED0, SDM 26.3.1.1)', 'GUEST_CR4'];
+    if (!(v.read(VMCS.GUEST_RFLAGS) & 2)) return ['GUEST_RFLAGS bit 1 must be 1 (SDM 26.3.1.4)', 'GUEST_RFLAGS'];
+    const trAr = v.read(ARF(TR));
+    if ((trAr & AR_UNUSABLE) || ((trAr & 0xf) !== 3 && (trAr & 0xf) !== 11)) return ['GUEST_TR_AR_BYTES: TR must be a usable busy TSS (SDM 26.3.1.2)', 'GUEST_TR_AR_BYTES'];
+    const act = v.read(VMCS.GUEST_ACTIVITY_STATE);
+    if (act > 3) return ['GUEST_ACTIVITY_STATE must be 0-3 (SDM 26.3.1.5)', 'GUEST_ACTIVITY_STATE'];
+    if (v.read(VMCS.VMCS_LINK_POINTER) !== 0xffffffff || v.read(VMCS.VMCS_LINK_POINTER_HIGH) !== 0xffffffff) {
+      return ['VMCS_LINK_POINTER must be all ones without VMCS shadowing (SDM 26.3.1.5)', 'VMCS_LINK_POINTER'];
+    }
+    return undefined;
+  }
+
+  private latchControls(v: Vmcs): void {
+    this.pin = v.read(VMCS.PIN_BASED_VM_EXEC_CONTROL);
+    this.proc = v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL);
+    this.proc2 = this.proc & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS ? v.read(VMCS.SECONDARY_VM_EXEC_CONTROL) : 0;
+    this.exitCtl = v.read(VMCS.VM_EXIT_CONTROLS);
+    this.entryCtl = v.read(VMCS.VM_ENTRY_CONTROLS);
+    this.excBitmap = v.read(VMCS.EXCEPTION_BITMAP);
+    this.pfecMask = v.read(VMCS.PAGE_FAULT_ERROR_CODE_MASK);
+    this.pfecMatch = v.read(VMCS.PAGE_FAULT_ERROR_CODE_MATCH);
+    this.cr0Mask = v.read(VMCS.CR0_GUEST_HOST_MASK);
+    this.cr4Mask = v.read(VMCS.CR4_GUEST_HOST_MASK);
+    this.cr0Shadow = v.read(VMCS.CR0_READ_SHADOW);
+    this.cr4Shadow = v.read(VMCS.CR4_READ_SHADOW);
+    this.eptRoot = v.read(VMCS.EPT_POINTER) & ~0xfff;
+  }
+
+  /** SDM 26.3.2: load the guest-state area into the processor. */
+  private loadGuestState(v: Vmcs): void {
+    const cpu = this.cpu;
+    cpu.cr0 = v.read(VMCS.GUEST_CR0) | 0;
+    cpu.cr3 = v.read(VMCS.GUEST_CR3) | 0;
+    cpu.cr4 = v.read(VMCS.GUEST_CR4) | 0;
+    if (this.entryCtl & En.VM_ENTRY_LOAD_DEBUG_CONTROLS) cpu.dr[7] = v.read(VMCS.GUEST_DR7) | 0;
+    cpu.reg[4] = v.read(VMCS.GUEST_RSP) | 0;
+    cpu.eip = v.read(VMCS.GUEST_RIP) | 0;
+    cpu.setEflags(v.read(VMCS.GUEST_RFLAGS));
+    for (let s = 0; s < 8; s++) {
+      cpu.setSegCache(s, v.read(SEL(s)), v.read(BASE(s)), v.read(LIM(s)), v.read(ARF(s)));
+    }
+    cpu.gdtrBase = v.read(VMCS.GUEST_GDTR_BASE) | 0; cpu.gdtrLimit = v.read(VMCS.GUEST_GDTR_LIMIT);
+    cpu.idtrBase = v.read(VMCS.GUEST_IDTR_BASE) | 0; cpu.idtrLimit = v.read(VMCS.GUEST_IDTR_LIMIT);
+    cpu.sysenterCs = v.read(VMCS.GUEST_SYSENTER_CS);
+    cpu.sysenterEsp = v.read(VMCS.GUEST_SYSENTER_ESP) | 0;
+    cpu.sysenterEip = v.read(VMCS.GUEST_SYSENTER_EIP) | 0;
+    if (this.entryCtl & En.VM_ENTRY_LOAD_IA32_PAT) { cpu.patLo = v.read(VMCS.GUEST_IA32_PAT) | 0; cpu.patHi = v.read(VMCS.GUEST_IA32_PAT_HIGH) | 0; }
+    if (this.entryCtl & En.VM_ENTRY_LOAD_IA32_EFER) cpu.efer = v.read(VMCS.GUEST_IA32_EFER) | 0;
+    // CPL is SS.DPL after VM entry (SDM 26.3.2.2); in real mode (unrestricted guest) it is 0.
+    cpu.cpl = (cpu.cr0 & 1) ? (cpu.segAr[SS] >> 5) & 3 : 0;
+    cpu.activity = v.read(VMCS.GUEST_ACTIVITY_STATE);
+    cpu.interruptibility = v.read(VMCS.GUEST_INTERRUPTIBILITY_INFO) & 3;
+    cpu.insnEip = cpu.eip;
+  }
+
+  /** SDM 26.6: event injection through the guest IDT, after the guest state is loaded. */
+  private injectEvent(v: Vmcs): void {
+    const info = v.read(VMCS.VM_ENTRY_INTR_INFO_FIELD);
+    if (!(info & INTR_INFO_VALID)) return;
+    const cpu = this.cpu;
+    const vector = info & 0xff, type = (info >> 8) & 7;
+    const err = info & (1 << 11) ? v.read(VMCS.VM_ENTRY_EXCEPTION_ERROR_CODE) : -1;
+    const software = type === IntrType.SOFTWARE_INTERRUPT || type === IntrType.SOFTWARE_EXCEPTION || type === IntrType.PRIVILEGED_SOFTWARE_EXCEPTION;
+    const len = software ? v.read(VMCS.VM_ENTRY_INSTRUCTION_LEN) : 0;
+    v.write(VMCS.VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_VALID);
+    cpu.activity = 0;
+    if (software) cpu.eip = (cpu.eip + len) | 0;
+    // Delivery may itself exit (a nested fault hitting the exception bitmap) or triple-fault.
+    cpu.deliverException(vector, err, len, software);
+  }
+
+  // ---------------------------------------------------------------- VM exit (SDM chapter 27)
+  /**
+   * Perform a VM exit: record the exit information, save the guest state, load the host state,
+   * leave non-root operation, and unwind to the hypervisor (throws VM_EXIT).
+   */
+  exit(reason: number, qualification: number, extra?: { len?: number; info?: number; gla?: number; gpa?: number; intrInfo?: number; intrError?: number }): never {
+    const v = this.vmcs!;
+    const cpu = this.cpu;
+    v.write(VMCS.VM_EXIT_REASON, reason);
+    v.write(VMCS.EXIT_QUALIFICATION, qualification);
+    v.write(VMCS.VM_EXIT_INSTRUCTION_LEN, extra?.len ?? 0);
+    v.write(VMCS.VMX_INSTRUCTION_INFO, extra?.info ?? 0);
+    v.write(VMCS.GUEST_LINEAR_ADDRESS, extra?.gla ?? 0);
+    v.write(VMCS.GUEST_PHYSICAL_ADDRESS, extra?.gpa ?? 0);
+    v.write(VMCS.GUEST_PHYSICAL_ADDRESS_HIGH, 0);
+    v.write(VMCS.VM_EXIT_INTR_INFO, extra?.intrInfo ?? 0);
+    v.write(VMCS.VM_EXIT_INTR_ERROR_CODE, extra?.intrError ?? 0);
+    v.write(VMCS.IDT_VECTORING_INFO_FIELD, 0);
+    this.exitReason = reason;
+    // Save guest state (27.3). RIP is the instruction that exited (fault-like exits restart it).
+    v.write(VMCS.GUEST_CR0, cpu.cr0);
+    v.write(VMCS.GUEST_CR3, cpu.cr3);
+    v.write(VMCS.GUEST_CR4, cpu.cr4);
+    if (this.exitCtl & Ex.VM_EXIT_SAVE_DEBUG_CONTROLS) v.write(VMCS.GUEST_DR7, cpu.dr[7]);
+    v.write(VMCS.GUEST_RSP, cpu.reg[4]);
+    v.write(VMCS.GUEST_RIP, cpu.insnEip);
+    v.write(VMCS.GUEST_RFLAGS, cpu.getEflags());
+    for (let s = 0; s < 8; s++) {
+      v.write(SEL(s), cpu.segSel[s]); v.write(BASE(s), cpu.segBase[s]); v.write(LIM(s), cpu.segLimit[s]); v.write(ARF(s), cpu.segAr[s]);
+    }
+    v.write(VMCS.GUEST_GDTR_BASE, cpu.gdtrBase); v.write(VMCS.GUEST_GDTR_LIMIT, cpu.gdtrLimit);
+    v.write(VMCS.GUEST_IDTR_BASE, cpu.idtrBase); v.write(VMCS.GUEST_IDTR_LIMIT, cpu.idtrLimit);
+    v.write(VMCS.GUEST_SYSENTER_CS, cpu.sysenterCs); v.write(VMCS.GUEST_SYSENTER_ESP, cpu.sysenterEsp); v.write(VMCS.GUEST_SYSENTER_EIP, cpu.sysenterEip);
+    if (this.exitCtl & Ex.VM_EXIT_SAVE_IA32_PAT) { v.write(VMCS.GUEST_IA32_PAT, cpu.patLo); v.write(VMCS.GUEST_IA32_PAT_HIGH, cpu.patHi); }
+    if (this.exitCtl & Ex.VM_EXIT_SAVE_IA32_EFER) v.write(VMCS.GUEST_IA32_EFER, cpu.efer);
+    v.write(VMCS.GUEST_ACTIVITY_STATE, reason === ExitReason.TRIPLE_FAULT ? 2 : cpu.activity);
+    v.write(VMCS.GUEST_INTERRUPTIBILITY_INFO, cpu.interruptibility);
+    // Load host state (27.5): flat segments from the host selectors, host control registers.
+    cpu.cr0 = v.read(VMCS.HOST_CR0) | 0; cpu.cr3 = v.read(VMCS.HOST_CR3) | 0; cpu.cr4 = v.read(VMCS.HOST_CR4) | 0;
+    cpu.dr[7] = 0x400;
+    cpu.reg[4] = v.read(VMCS.HOST_RSP) | 0;
+    cpu.eip = v.read(VMCS.HOST_RIP) | 0;
+    cpu.setEflags(2);
+    for (let s = 0; s < 6; s++) {
+      const sel = v.read(HOST_SEL[s]);
+      const base = s === 4 ? v.read(VMCS.HOST_FS_BASE) : s === 5 ? v.read(VMCS.HOST_GS_BASE) : 0;
+      cpu.setSegCache(s, sel, base, -1, sel === 0 && s !== CS ? AR_UNUSABLE : (s === CS ? 0xc09b : 0xc093));
+    }
+    cpu.setSegCache(TR, v.read(VMCS.HOST_TR_SELECTOR), v.read(VMCS.HOST_TR_BASE), 0x67, 0x8b);
+    cpu.setSegCache(LDTR, 0, 0, 0, AR_UNUSABLE);
+    cpu.gdtrBase = v.read(VMCS.HOST_GDTR_BASE) | 0; cpu.gdtrLimit = 0xffff;
+    cpu.idtrBase = v.read(VMCS.HOST_IDTR_BASE) | 0; cpu.idtrLimit = 0xffff;
+    cpu.sysenterCs = v.read(VMCS.HOST_IA32_SYSENTER_CS); cpu.sysenterEsp = v.read(VMCS.HOST_IA32_SYSENTER_ESP) | 0; cpu.sysenterEip = v.read(VMCS.HOST_IA32_SYSENTER_EIP) | 0;
+    cpu.cpl = 0;
+    cpu.activity = 0;
+    cpu.interruptibility = 0;
+    cpu.nonRoot = false;
+    cpu.mmu.ept = null;
+    cpu.mmu.flushAll();
+    throw VM_EXIT;
+  }
+
+  // ---------------------------------------------------------------- non-root rules
+  instruction(cpu: Cpu, i: Insn): void {
+    const ex = i.def.exit!;
+    const len = i.length;
+    switch (ex.reason) {
+      case 'CPUID': this.exit(ExitReason.CPUID, 0, { len });
+      // falls through (exit never returns)
+      case 'VMCALL': this.exit(ExitReason.VMCALL, 0, { len });
+      case 'HLT': if (this.proc & P.CPU_BASED_HLT_EXITING) this.exit(ExitReason.HLT, 0, { len }); return;
+      case 'INVD': this.exit(ExitReason.INVD, 0, { len });
+      case 'INVLPG': if (this.proc & P.CPU_BASED_INVLPG_EXITING) this.exit(ExitReason.INVLPG, cpu.eaLinear(i, 1) >>> 0, { len }); return;
+      case 'RDTSC': if (this.proc & P.CPU_BASED_RDTSC_EXITING) this.exit(ExitReason.RDTSC, 0, { len }); return;
+      case 'RDPMC': if (this.proc & P.CPU_BASED_RDPMC_EXITING) this.exit(ExitReason.RDPMC, 0, { len }); return;
+      case 'WBINVD': if (this.proc2 & S.SECONDARY_EXEC_WBINVD_EXITING) this.exit(ExitReason.WBINVD, 0, { len }); return;
+      case 'PAUSE_INSTRUCTION': if (this.proc & P.CPU_BASED_PAUSE_EXITING) this.exit(ExitReason.PAUSE_INSTRUCTION, 0, { len }); return;
+      case 'MWAIT_INSTRUCTION': if (this.proc & P.CPU_BASED_MWAIT_EXITING) this.exit(ExitReason.MWAIT_INSTRUCTION, 0, { len }); return;
+      case 'MONITOR_INSTRUCTION': if (this.proc & P.CPU_BASED_MONITOR_EXITING) this.exit(ExitReason.MONITOR_INSTRUCTION, 0, { len }); return;
+      case 'GDTR_IDTR': case 'LDTR_TR':
+        if (this.proc2 & S.SECONDARY_EXEC_DESC) {
+          // Qualification: the displacement of the memory operand; instruction info: the form (SDM 28.2.5).
+          this.exit(ex.reason === 'GDTR_IDTR' ? ExitReason.GDTR_IDTR : ExitReason.LDTR_TR, i.mod === 3 ? 0 : i.disp >>> 0, { len, info: descInstructionInfo(i) });
+        }
+        return;
+      case 'DR_ACCESS':
+        if (this.proc & P.CPU_BASED_MOV_DR_EXITING) this.exit(ExitReason.DR_ACCESS, (i.reg & 7) | (i.opcode === 0x0f21 ? 0x10 : 0) | (i.rm << 8), { len });
+        return;
+      default: {
+        // VMX instructions executed by the guest always exit (SDM 26.1.2).
+        const r = exitReasonByName(ex.reason);
+        if (r !== undefined && r >= ExitReason.VMCLEAR && r <= ExitReason.VMXON) this.exit(r, i.hasModrm && i.mod !== 3 ? i.disp >>> 0 : 0, { len });
+      }
+    }
+  }
+
+  io(cpu: Cpu, i: Insn, port: number, size: number, isIn: boolean, isString: boolean): void {
+    let exits: boolean;
+    if (this.proc & P.CPU_BASED_USE_IO_BITMAPS) {
+      exits = false;
+      for (let p = port; p < port + size; p++) {
+        const q = p & 0xffff;
+        const bm = q < 0x8000 ? VMCS.IO_BITMAP_A : VMCS.IO_BITMAP_B;
+        const base = this.vmcs!.read(bm) & ~0xfff;
+        if (p > 0xffff || (cpu.mem.u8[base + ((q & 0x7fff) >> 3)] >> (q & 7)) & 1) { exits = true; break; }
+      }
+    } else exits = (this.proc & P.CPU_BASED_UNCOND_IO_EXITING) !== 0;
+    if (!exits) return;
+    const q = encodeIoQualification({ size, in: isIn, string: isString, rep: isString && i.rep !== 0, imm: i.opcode >= 0xe4 && i.opcode <= 0xe7, port });
+    let gla = 0;
+    if (isString) {
+      const off = isIn ? cpu.reg[7] : cpu.reg[6];
+      const seg = isIn ? 0 : (i.seg >= 0 ? i.seg : 3);
+      gla = (cpu.segBase[seg] + (i.adSize === 32 ? off : off & 0xffff)) >>> 0;
+    }
+    // INS/OUTS instruction information (SDM 28.2.5, reported since IA32_VMX_BASIC bit 54): address size, segment.
+    const info = isString ? ((i.adSize === 32 ? 1 : 0) << 7) | ((isIn ? 0 : (i.seg >= 0 ? i.seg : 3)) << 15) : 0;
+    this.exit(ExitReason.IO_INSTRUCTION, q, { len: i.length, gla, info });
+  }
+
+  crWrite(cpu: Cpu, i: Insn, cr: number, value: number): number {
+    const type = i.opcode === 0x0f06 ? 2 : i.opcode === 0x0f01 ? 3 : 0;
+    if (cr === 0 || cr === 4) {
+      const mask = cr === 0 ? this.cr0Mask : this.cr4Mask;
+      const shadow = cr === 0 ? this.cr0Shadow : this.cr4Shadow;
+      let exits = ((value ^ shadow) & mask) !== 0;
+      if (type === 2) exits = (mask & 8) !== 0 && (shadow & 8) !== 0; // CLTS (SDM 26.1.3)
+      if (type === 3) exits = ((mask & 0xf & (value ^ shadow)) !== 0) || ((mask & 1) !== 0 && (shadow & 1) === 0 && (value & 1) !== 0);
+      if (exits) {
+        this.exit(ExitReason.CR_ACCESS, encodeCrAccess({ cr, accessType: type, lmswMemory: type === 3 && i.mod !== 3, gpr: type === 0 ? i.rm : 0, lmswData: type === 3 ? value & 0xffff : 0 }), { len: i.length, gla: type === 3 && i.mod !== 3 ? cpu.eaLinear(i, 2) >>> 0 : 0 });
+      }
+      const real = cr === 0 ? cpu.cr0 : cpu.cr4;
+      return (value & ~mask) | (real & mask);
+    }
+    if (cr === 3 && (this.proc & P.CPU_BASED_CR3_LOAD_EXITING)) {
+      const v = this.vmcs!;
+      const n = v.read(VMCS.CR3_TARGET_COUNT);
+      let hit = false;
+      for (let k = 0; k < n; k++) if (v.read(VMCS.CR3_TARGET_VALUE0 + 2 * k) === value >>> 0) hit = true;
+      if (!hit) this.exit(ExitReason.CR_ACCESS, encodeCrAccess({ cr: 3, accessType: 0, lmswMemory: false, gpr: i.rm, lmswData: 0 }), { len: i.length });
+    }
+    return value;
+  }
+
+  crRead(_cpu: Cpu, i: Insn, cr: number, value: number): number {
+    if (cr === 3 && (this.proc & P.CPU_BASED_CR3_STORE_EXITING)) {
+      this.exit(ExitReason.CR_ACCESS, encodeCrAccess({ cr: 3, accessType: 1, lmswMemory: false, gpr: i.rm, lmswData: 0 }), { len: i.length });
+    }
+    // Reads of host-owned bits return the read shadow (SDM 26.3 "MOV from CR0/CR4", SMSW).
+    if (cr === 0) return (value & ~this.cr0Mask) | (this.cr0Shadow & this.cr0Mask);
+    if (cr === 4) return (value & ~this.cr4Mask) | (this.cr4Shadow & this.cr4Mask);
+    return value;
+  }
+
+  msr(cpu: Cpu, i: Insn, write: boolean): void {
+    const msr = cpu.reg[1] >>> 0;
+    let exits = true;
+    if (this.proc & P.CPU_BASED_USE_MSR_BITMAPS) {
+      // MSR bitmap layout (SDM 25.6.9): read-low, read-high, write-low, write-high, 1 KiB each.
+      const base = this.vmcs!.read(VMCS.MSR_BITMAP) & ~0xfff;
+      let off = -1;
+      if (msr <= 0x1fff) off = (write ? 2048 : 0) + (msr >> 3);
+      else if (msr >= 0xc0000000 && msr <= 0xc0001fff) off = (write ? 3072 : 1024) + ((msr - 0xc0000000) >> 3);
+      exits = off < 0 || ((cpu.mem.u8[base + off] >> (msr & 7)) & 1) === 1;
+    }
+    if (exits) this.exit(write ? ExitReason.MSR_WRITE : ExitReason.MSR_READ, 0, { len: i.length });
+  }
+
+  exception(cpu: Cpu, vector: number, errorCode: number, hasError: boolean, insnLength: number, software: boolean): void {
+    let type: number = IntrType.HARDWARE_EXCEPTION;
+    if (software) {
+      if (vector === 3 || vector === 4) type = IntrType.SOFTWARE_EXCEPTION;
+      else if (vector === 1 && insnLength === 1) type = IntrType.PRIVILEGED_SOFTWARE_EXCEPTION;
+      else return; // INT n: software interrupts are not subject to the exception bitmap
+    } else if (vector === 2) type = IntrType.NMI;
+    if (type !== IntrType.NMI && !((this.excBitmap >>> vector) & 1)) return;
+    if (vector === 14 && !software) {
+      // #PF: the bitmap bit is inverted unless (error code & mask) == match (SDM 25.6.3).
+      const match = (errorCode & this.pfecMask) === this.pfecMatch;
+      if (((this.excBitmap >> 14) & 1) === 1 ? !match : match) return;
+    }
+    if (software) cpu.eip = cpu.insnEip;
+    this.exit(ExitReason.EXCEPTION_NMI, vector === 14 && !software ? cpu.pfAddress >>> 0 : 0, {
+      len: software ? insnLength : 0,
+      intrInfo: encodeInterruptionInfo(vector, type, hasError),
+      intrError: hasError ? errorCode : 0,
+    });
+  }
+
+  tripleFault(_cpu: Cpu): never {
+    this.exit(ExitReason.TRIPLE_FAULT, 0);
+  }
+
+  // ---------------------------------------------------------------- EPT (SDM 29.3)
+  translateGpa(gpa: number, access: number, gla: number, glaValid: boolean, isFinal: boolean): number {
+    const mem = this.cpu.mem;
+    let table = this.eptRoot;
+    let perms = 7;
+    // 4-level walk: PML4 (bits 47:39, always 0 for a 32-bit GPA), PDPT, PD, PT.
+    for (let level = 4; level >= 1; level--) {
+      const shift = 12 + 9 * (level - 1);
+      const idx = level === 4 ? 0 : (gpa >>> shift) & 511;
+      const at = table + idx * 8;
+      const lo = mem.read32(at as never), hi = mem.read32((at + 4) as never);
+      const p = lo & 7;
+      perms &= p;
+      if (p === 0) return this.eptViolation(gpa, access, gla, glaValid, isFinal, 0);
+      if ((p & 3) === 2 || hi !== 0) this.eptMisconfig(gpa);
+      const large = (lo & 0x80) !== 0 && (level === 2 || level === 3);
+      if (level === 1 || large) {
+        const pageMask = level === 1 ? 0xfff : level === 2 ? 0x1fffff : 0x3fffffff;
+        const hpa = ((lo & ~pageMask) | (gpa & pageMask)) >>> 0;
+        const need = access === ACC_WRITE ? 2 : access === ACC_FETCH ? 4 : 1;
+        if (!(perms & need)) return this.eptViolation(gpa, access, gla, glaValid, isFinal, perms);
+        if (!mem.contains(hpa & ~0xfff, 4096)) this.eptMisconfig(gpa);
+        return hpa;
+      }
+      table = lo & ~0xfff;
+      if (!mem.contains(table, 4096)) this.eptMisconfig(gpa);
+    }
+    return this.eptMisconfig(gpa);
+  }
+
+  private eptViolation(gpa: number, access: number, gla: number, glaValid: boolean, isFinal: boolean, perms: number): never {
+    const q = encodeEptViolation({
+      read: access === ACC_READ, write: access === ACC_WRITE, fetch: access === ACC_FETCH,
+      readable: (perms & 1) !== 0, writable: (perms & 2) !== 0, executable: (perms & 4) !== 0, userExecutable: false,
+      glaValid, translation: glaValid && isFinal, nmiUnblocking: false,
+    });
+    this.exit(ExitReason.EPT_VIOLATION, q, { gpa: gpa >>> 0, gla: glaValid ? gla >>> 0 : 0 });
+  }
+
+  private eptMisconfig(gpa: number): never {
+    this.exit(ExitReason.EPT_MISCONFIG, 0, { gpa: gpa >>> 0 });
+  }
+}
+
+/** VM-exit instruction information for descriptor-table exits (SDM Table 28-10/28-11), the parts this model reports. */
+function descInstructionInfo(i: Insn): number {
+  const ident = i.opcode === 0x0f01 ? i.reg : i.reg; // 0 SGDT/SLDT, 1 SIDT/STR, 2 LGDT/LLDT, 3 LIDT/LTR
+  let info = (ident & 3) << 28;
+  info |= (i.adSize === 32 ? 1 : 0) << 7;
+  info |= (i.opSize === 32 ? 1 : 0) << 11;
+  if (i.mod === 3) info |= (1 << 10) | (i.rm << 3);
+  else {
+    info |= (i.seg >= 0 ? i.seg : i.defaultSeg) << 15;
+    info |= i.index >= 0 ? (i.index << 18) | ((Math.log2(i.scale) & 3)) : 1 << 22;
+    info |= i.base >= 0 ? i.base << 23 : 1 << 27;
+  }
+  return info >>> 0;
+}
+
+export { Pin, ACC_READ };

@@ -1,0 +1,37 @@
+// A decoded instruction. One object is reused per decode (no allocation per instruction); the
+// decoded-instruction cache (issue 3) will hold arrays of these per physical page.
+import type { OpcodeDef } from './opcodeTable';
+
+export class Insn {
+  /** Table entry that matched. */
+  def!: OpcodeDef;
+  /** Primary opcode (0x0f-prefixed opcodes are 0x0f00 | byte). */
+  opcode = 0;
+  /** Total length in bytes, prefixes included. */
+  length = 0;
+  /** Operand size: 16 or 32. */
+  opSize = 32;
+  /** Address size: 16 or 32. */
+  adSize = 32;
+  /** Segment override (ES..GS = 0..5) or -1. */
+  seg = -1;
+  /** 0, 0xf2 (REPNE) or 0xf3 (REP/REPE). */
+  rep = 0;
+  lock = false;
+  hasModrm = false;
+  mod = 0;
+  reg = 0;
+  rm = 0;
+  /** Memory operand: base register or -1, index register or -1, scale (1,2,4,8), displacement. */
+  base = -1;
+  index = -1;
+  scale = 1;
+  disp = 0;
+  /** Default segment for the memory operand (DS, or SS for EBP/ESP-based forms). */
+  defaultSeg = 3;
+  /** First immediate (or moffs / relative target displacement), second immediate (ENTER, far ptr selector). */
+  imm = 0;
+  imm2 = 0;
+  /** Linear address of the first byte (for disassembly and faults). */
+  address = 0;
+}

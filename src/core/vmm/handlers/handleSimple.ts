@@ -1,0 +1,98 @@
+// Small exit handlers: HLT (12), VMCALL (18), triple fault (2), exception or NMI (0), MSR access (31/32),
+// CR access (28), EPT violation (48) and misconfiguration (49).
+import type { ExitHandler } from '../exitHandler';
+import { queueException, skipInstruction } from '../exitHandler';
+import { VMCS } from '../../hw/vmx/vmcsFields';
+import { decodeCrAccess, decodeEptViolation } from '../../hw/vmx/exitQualification';
+import { CR0_HOST_OWNED, CR4_HOST_OWNED } from '../vmcsSetup';
+import { EPT_R, EPT_RWX, EPT_X } from '../ept';
+import { dispatchHypercall } from '../hypercalls';
+
+/** HLT with HLT exiting: the vCPU idles until an interrupt. With no interrupt source yet (the PIC,
+ *  PIT and APIC arrive with issue 5) nothing can wake it, so the VM stops and says so. */
+export const handleHlt: ExitHandler = (_vmm, vcpu) => {
+  skipInstruction(vcpu);
+  vcpu.vmcs.write(VMCS.GUEST_ACTIVITY_STATE, 1);
+  const ifSet = (vcpu.vmcs.read(VMCS.GUEST_RFLAGS) & 0x200) !== 0;
+  return {
+    kind: 'shutdown', vcpu: vcpu.id,
+    text: `vCPU${vcpu.id} halted (HLT with interrupts ${ifSet ? 'enabled' : 'disabled'}) and no device can raise an interrupt: the VM is idle for good`,
+  };
+};
+
+export const handleVmcall: ExitHandler = (vmm, vcpu) => {
+  const stop = dispatchHypercall(vmm, vcpu);
+  skipInstruction(vcpu);
+  return stop ?? vmm.checkGuestExit(vcpu);
+};
+
+export const handleTripleFault: ExitHandler = (_vmm, vcpu) => ({
+  kind: 'shutdown', vcpu: vcpu.id,
+  text: `triple fault on vCPU${vcpu.id} at EIP 0x${(vcpu.vmcs.read(VMCS.GUEST_RIP) >>> 0).toString(16).padStart(8, '0')}: VM shut down (GUEST_ACTIVITY_STATE = shutdown)`,
+});
+
+/** Exception bitmap exits exist so the debugger can stop on guest exceptions: re-inject the event unchanged. */
+export const handleException: ExitHandler = (_vmm, vcpu) => {
+  const v = vcpu.vmcs;
+  const info = v.read(VMCS.VM_EXIT_INTR_INFO);
+  const vector = info & 0xff;
+  if (vector === 14) vcpu.cpu.cr2 = v.read(VMCS.EXIT_QUALIFICATION) | 0;
+  const type = (info >> 8) & 7;
+  v.write(VMCS.VM_ENTRY_INTR_INFO_FIELD, info & 0x80000fff);
+  if (info & (1 << 11)) v.write(VMCS.VM_ENTRY_EXCEPTION_ERROR_CODE, v.read(VMCS.VM_EXIT_INTR_ERROR_CODE));
+  if (type === 4 || type === 5 || type === 6) v.write(VMCS.VM_ENTRY_INSTRUCTION_LEN, v.read(VMCS.VM_EXIT_INSTRUCTION_LEN));
+  vcpu.injected++;
+  return undefined;
+};
+
+/** RDMSR/WRMSR (31/32): the virtual CPU's MSRs; an absent MSR gets #GP(0), as hardware gives. */
+export const handleMsr: ExitHandler = (vmm, vcpu) => {
+  const write = (vcpu.vmcs.read(VMCS.VM_EXIT_REASON) & 0xffff) === 32;
+  const ok = write ? vmm.msrs.write(vcpu, vcpu.regs[1] >>> 0, vcpu.regs[0], vcpu.regs[2]) : vmm.msrs.read(vcpu, vcpu.regs[1] >>> 0);
+  if (!ok) { queueException(vcpu, 13, 0); return undefined; }
+  skipInstruction(vcpu);
+  return undefined;
+};
+
+/** MOV to CR0/CR4 touching host-owned bits (NE, VMXE): keep the guest's view in the read shadow. */
+export const handleCrAccess: ExitHandler = (_vmm, vcpu) => {
+  const v = vcpu.vmcs;
+  const q = decodeCrAccess(v.read(VMCS.EXIT_QUALIFICATION));
+  if (q.accessType !== 0 || (q.cr !== 0 && q.cr !== 4)) {
+    return { kind: 'error', vcpu: vcpu.id, text: `CR access exit (cr${q.cr}, type ${q.accessType}) not handled yet by this VMM (issue 4: shadow paging)` };
+  }
+  const val = q.gpr === 4 ? v.read(VMCS.GUEST_RSP) : vcpu.regs[q.gpr];
+  if (q.cr === 0) {
+    if ((val & 0x80000000) && !(val & 1)) { queueException(vcpu, 13, 0); return undefined; }
+    v.write(VMCS.GUEST_CR0, (val | CR0_HOST_OWNED | 0x10) >>> 0);
+    v.write(VMCS.CR0_READ_SHADOW, val & CR0_HOST_OWNED);
+  } else {
+    if (val & 0x20) { queueException(vcpu, 13, 0); return undefined; } // no PAE in this CPU model yet
+    v.write(VMCS.GUEST_CR4, (val | CR4_HOST_OWNED) >>> 0);
+    v.write(VMCS.CR4_READ_SHADOW, val & CR4_HOST_OWNED);
+  }
+  vcpu.cpu.mmu.flushAll();
+  skipInstruction(vcpu);
+  return undefined;
+};
+
+/** EPT violation (48): RAM is mapped on first touch (lazily, as KVM's TDP MMU does). Outside RAM and
+ *  devices, reads see all-ones (an empty bus) and writes are dropped. */
+export const handleEptViolation: ExitHandler = (vmm, vcpu) => {
+  const v = vcpu.vmcs;
+  const gpa = v.read(VMCS.GUEST_PHYSICAL_ADDRESS) >>> 0;
+  const q = decodeEptViolation(v.read(VMCS.EXIT_QUALIFICATION));
+  const hpa = vmm.memory.gpaToHpa(gpa & ~0xfff);
+  if (hpa !== -1) { vmm.ept.map(gpa & ~0xfff, hpa, EPT_RWX); vmm.stats.eptMaps++; return undefined; }
+  if (!q.write) { vmm.ept.map(gpa & ~0xfff, vmm.emptyBusPage, EPT_R | EPT_X); return undefined; }
+  const len = vmm.instructionLengthAt(vcpu);
+  if (len <= 0) return { kind: 'error', vcpu: vcpu.id, text: `EPT violation: write to unbacked guest-physical 0x${gpa.toString(16)} by an undecodable instruction` };
+  v.write(VMCS.VM_EXIT_INSTRUCTION_LEN, len);
+  skipInstruction(vcpu);
+  return undefined;
+};
+
+export const handleEptMisconfig: ExitHandler = (_vmm, vcpu) => ({
+  kind: 'error', vcpu: vcpu.id,
+  text: `EPT misconfiguration at guest-physical 0x${(vcpu.vmcs.read(VMCS.GUEST_PHYSICAL_ADDRESS) >>> 0).toString(16)}: a hypervisor bug; the VM is paused with its state intact`,
+});

@@ -1,0 +1,36 @@
+// MSRs as the guest sees them (RDMSR/WRMSR always exit: no MSR bitmap). The SYSENTER MSRs live in
+// the VMCS guest-state area; the TSC is the instruction count.
+import type { VCpu } from './vcpu';
+import { VMCS } from '../hw/vmx/vmcsFields';
+
+export class VirtualMsrs {
+  read(vcpu: VCpu, msr: number): boolean {
+    const r = vcpu.regs, v = vcpu.vmcs;
+    let lo = 0, hi = 0;
+    switch (msr) {
+      case 0x10: lo = vcpu.cpu.icount % 0x100000000; hi = Math.floor(vcpu.cpu.icount / 0x100000000); break;
+      case 0x1b: lo = 0xfee00000 | (vcpu.id === 0 ? 0x100 : 0); break; // APIC base (disabled until issue 5)
+      case 0xfe: lo = 0; break; // MTRRcap: no variable ranges
+      case 0x174: lo = v.read(VMCS.GUEST_SYSENTER_CS); break;
+      case 0x175: lo = v.read(VMCS.GUEST_SYSENTER_ESP); break;
+      case 0x176: lo = v.read(VMCS.GUEST_SYSENTER_EIP); break;
+      case 0x277: lo = v.read(VMCS.GUEST_IA32_PAT); hi = v.read(VMCS.GUEST_IA32_PAT_HIGH); break;
+      case 0x2ff: lo = 0x806; break;
+      default: return false;
+    }
+    r[0] = lo | 0; r[2] = hi | 0;
+    return true;
+  }
+
+  write(vcpu: VCpu, msr: number, lo: number, hi: number): boolean {
+    const v = vcpu.vmcs;
+    switch (msr) {
+      case 0x10: case 0x1b: case 0x2ff: return true;
+      case 0x174: v.write(VMCS.GUEST_SYSENTER_CS, lo & 0xffff); return true;
+      case 0x175: v.write(VMCS.GUEST_SYSENTER_ESP, lo >>> 0); return true;
+      case 0x176: v.write(VMCS.GUEST_SYSENTER_EIP, lo >>> 0); return true;
+      case 0x277: v.write(VMCS.GUEST_IA32_PAT, lo >>> 0); v.write(VMCS.GUEST_IA32_PAT_HIGH, hi >>> 0); return true;
+      default: return false;
+    }
+  }
+}

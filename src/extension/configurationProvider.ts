@@ -1,0 +1,67 @@
+// Debug configurations for type `vmm`: a working default when there is no launch.json (F5 on an
+// .elf, or the first *.elf in the workspace) and dynamic "VMM: <file>.elf" entries in the picker.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+const ELF_GLOB = '**/*.elf';
+const EXCLUDE_GLOB = '**/{node_modules,.git,.vscode-test}/**';
+
+export class VmmConfigurationProvider implements vscode.DebugConfigurationProvider {
+  /** Dynamic configurations (the "vmm" entry of the Run and Debug picker): one per guest image. */
+  async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
+    const pattern = folder ? new vscode.RelativePattern(folder, ELF_GLOB) : ELF_GLOB;
+    const files = await vscode.workspace.findFiles(pattern, EXCLUDE_GLOB, 20);
+    return files.map((uri) => launchConfiguration(uri, folder));
+  }
+
+  /** Fills in a default configuration (no launch.json) and checks the image attribute is there. */
+  async resolveDebugConfiguration(
+    folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
+    if (!config.type && !config.request && !config.name) {
+      const image = activeElf() ?? await firstWorkspaceElf(folder);
+      if (!image) {
+        await vscode.window.showErrorMessage(
+          'VMM: nothing to debug. Open a guest image (*.elf), add one to the workspace, or create a launch.json ' +
+          'with a "vmm" configuration and its "image" attribute.');
+        return undefined;
+      }
+      return launchConfiguration(image, folder ?? vscode.workspace.getWorkspaceFolder(image));
+    }
+    if (config.request === 'launch' && (typeof config.image !== 'string' || config.image === '')) {
+      await vscode.window.showErrorMessage(
+        `VMM: launch configuration "${config.name ?? 'vmm'}" has no "image" attribute (path to a multiboot or ELF32 guest).`);
+      return undefined;
+    }
+    return config;
+  }
+}
+
+function launchConfiguration(image: vscode.Uri, folder: vscode.WorkspaceFolder | undefined): vscode.DebugConfiguration {
+  const base = folder?.uri.fsPath;
+  const rel = base && image.fsPath.startsWith(base + path.sep) ? path.relative(base, image.fsPath) : undefined;
+  return {
+    type: 'vmm',
+    request: 'launch',
+    name: `VMM: ${path.basename(image.fsPath)}`,
+    image: rel !== undefined ? '${workspaceFolder}/' + rel.split(path.sep).join('/') : image.fsPath,
+    mmu: 'ept',
+    stopOnEntry: true,
+  };
+}
+
+/** The .elf shown in the active editor tab (a text editor or VS Code's binary-file placeholder). */
+function activeElf(): vscode.Uri | undefined {
+  const candidates: (vscode.Uri | undefined)[] = [vscode.window.activeTextEditor?.document.uri];
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (input && typeof input === 'object' && 'uri' in input && (input as { uri: unknown }).uri instanceof vscode.Uri) {
+    candidates.push((input as { uri: vscode.Uri }).uri);
+  }
+  return candidates.find((u) => u !== undefined && u.scheme === 'file' && u.fsPath.toLowerCase().endsWith('.elf'));
+}
+
+async function firstWorkspaceElf(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.Uri | undefined> {
+  const pattern = folder ? new vscode.RelativePattern(folder, ELF_GLOB) : ELF_GLOB;
+  const files = await vscode.workspace.findFiles(pattern, EXCLUDE_GLOB, 1);
+  return files[0];
+}
