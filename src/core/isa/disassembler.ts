@@ -64,7 +64,7 @@ function ibSignExtended(opcode: number): boolean {
   return opcode === 0x83 || opcode === 0x6a || opcode === 0x6b;
 }
 
-function operandText(insn: Insn, spec: string): string {
+function operandText(insn: Insn, spec: string, immIndex: number): string {
   const opSize = insn.opSize;
   switch (spec) {
     case 'AL': return 'al';
@@ -79,7 +79,14 @@ function operandText(insn: Insn, spec: string): string {
   const size = spec.slice(1);
   switch (kind) {
     case 'E': case 'M': case 'R':
-      if (insn.mod === 3) return spec === 'E' ? `st(${insn.rm})` : regName(size, insn.rm, opSize);
+      if (insn.mod === 3) {
+        if (spec === 'E') return `st(${insn.rm})`;
+        // LAR/LSL read a selector but name a full-size register (SDM: LAR r32, r32/m16).
+        if (insn.opcode === 0x0f02 || insn.opcode === 0x0f03) return regName('v', insn.rm, opSize);
+        return regName(size, insn.rm, opSize);
+      }
+      // MOV r/m, Sreg stores 16 bits to memory whatever the operand size.
+      if (insn.opcode === 0x8c) return 'word ptr ' + memoryText(insn);
       return sizeKeyword(spec, opSize) + memoryText(insn);
     case 'G': return regName(size, insn.reg, opSize);
     case 'Z': return regName(size, insn.opcode & 7, opSize);
@@ -87,12 +94,13 @@ function operandText(insn: Insn, spec: string): string {
     case 'C': return `cr${insn.reg}`;
     case 'D': return `dr${insn.reg}`;
     case 'I': {
+      const imm = immIndex === 0 ? insn.imm : insn.imm2;
       if (size === 'b') {
-        if (ibSignExtended(insn.def.opcode)) return hex(opSize === 16 ? insn.imm & 0xffff : insn.imm);
-        return hex(insn.imm & 0xff);
+        if (ibSignExtended(insn.def.opcode)) return hex(opSize === 16 ? imm & 0xffff : imm);
+        return hex(imm & 0xff);
       }
-      if (size === 'w' || opSize === 16) return hex(insn.imm & 0xffff);
-      return hex(insn.imm);
+      if (size === 'w' || opSize === 16) return hex(imm & 0xffff);
+      return hex(imm);
     }
     case 'J': {
       const next = insn.address + insn.length + insn.imm;
@@ -124,7 +132,10 @@ export function formatInsn(insn: Insn): string {
   else if (insn.rep === 0xf2) words.push(isString ? 'repne' : 'repnz');
   let ops: string[] = [];
   const usesMemory = insn.hasModrm && insn.mod !== 3 && def.operands.some((o) => /^[EM]/.test(o)) || def.operands.some((o) => o[0] === 'O');
-  if (!isString) ops = def.operands.map((o) => operandText(insn, o));
+  if (!isString) {
+    let nImm = 0;
+    ops = def.operands.map((o) => operandText(insn, o, o[0] === 'I' || o[0] === 'J' ? nImm++ : 0));
+  }
   // A segment override with no memory operand to show it in: a prefix word, as objdump prints it.
   if (insn.seg >= 0 && (isString || !usesMemory)) words.push(SEGS[insn.seg]!);
   words.push(mnemonicOf(insn));

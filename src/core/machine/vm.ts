@@ -118,7 +118,16 @@ export class Vm {
   }
   /** One guest instruction on `vcpu`; when stopped at a VM exit, finish handling it and stop at the next guest instruction. */
   step(vcpu: number): StopEvent {
-    return this.safely(vcpu, () => this.vmm.run(this.guard(vcpu), 1, true)) ?? { kind: 'step', vcpu };
+    // A step retires one guest instruction: exits handled on the way (an EPT violation mapping the
+    // code page on first touch) are part of it, unless a filter stops there.
+    const v = this.guard(vcpu);
+    const start = v.cpu.icount;
+    let s: StopEvent | null = null;
+    for (let k = 0; k < 64; k++) {
+      s = this.safely(vcpu, () => this.vmm.run(v, 1, true));
+      if (!s || s.kind !== 'step' || v.cpu.icount !== start) break;
+    }
+    return s ?? { kind: 'step', vcpu };
   }
 
   setInstructionBreakpoints(addresses: number[]): void {
