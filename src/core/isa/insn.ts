@@ -34,4 +34,6 @@ export class Insn {
   imm2 = 0;
   /** Linear address of the first byte (for disassembly and faults). */
   address = 0;
+  /** Default operand size (16/32) it was decoded for: a cached decode is valid only for the same CS.D. */
+  decodedFor = 0;
 }

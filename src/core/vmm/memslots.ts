@@ -39,6 +39,7 @@ export class GuestMemory {
       if (h === -1) throw new RangeError(`guest-physical 0x${((gpa + k) >>> 0).toString(16)} is not RAM`);
       const inPage = Math.min(bytes.length - k, 4096 - ((gpa + k) & 0xfff));
       this.host.u8.set(bytes.subarray(k, k + inPage), h);
+      this.host.noteWrite(h, inPage);
       k += inPage;
     }
   }
@@ -54,7 +55,7 @@ export class GuestMemory {
   write8(gpa: number, v: number): boolean {
     const h = this.gpaToHpa(gpa);
     if (h === -1) return false;
-    this.host.u8[h] = v;
+    this.host.write8(h, v);
     return true;
   }
 }
