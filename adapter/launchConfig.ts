@@ -3,11 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { MmuMode } from '../src/core/machine/vm';
+import { ASSEMBLY_IMAGE, assembleImage } from './assembleOnLaunch';
 
 /** What a `launch` request of type `vmm` may carry (package.json configurationAttributes.launch). */
 export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments {
   image?: unknown;
   mmu?: unknown;
+  shadowSync?: unknown;
   smp?: unknown;
   memory?: unknown;
   stopOnEntry?: unknown;
@@ -19,6 +21,8 @@ export interface LaunchConfig {
   /** Absolute path of the guest image. */
   imagePath: string;
   mmu: MmuMode;
+  /** Shadow paging's sync policy (mmu "shadow"): lazy (default) or eager. */
+  shadowSync: 'lazy' | 'eager';
   smp: number;
   memMiB?: number;
   stopOnEntry: boolean;
@@ -73,6 +77,13 @@ export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = proc
     }
     mmu = args.mmu;
   }
+  let shadowSync: 'lazy' | 'eager' = 'lazy';
+  if (args.shadowSync !== undefined) {
+    if (args.shadowSync !== 'lazy' && args.shadowSync !== 'eager') {
+      throw new LaunchConfigError(`launch.json: shadowSync must be "lazy" or "eager", got ${describe(args.shadowSync)}`);
+    }
+    shadowSync = args.shadowSync;
+  }
   const smp = args.smp === undefined ? 1 : intInRange('smp', args.smp, 1, MAX_SMP, ' (vCPUs)');
   const memMiB = args.memory === undefined ? undefined : intInRange('memory', args.memory, 1, MAX_MEMORY_MIB, ' (MiB)');
   let stopOnEntry = true;
@@ -86,7 +97,7 @@ export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = proc
     ? undefined
     : intInRange('maxInstructions', args.maxInstructions, 1, Number.MAX_SAFE_INTEGER);
   const noDebug = args.noDebug === true;
-  return { imagePath, mmu, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions };
+  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions };
 }
 
 /** Reads the image; a missing or unreadable file becomes a LaunchConfigError naming the path. */
@@ -101,6 +112,13 @@ export function readImage(imagePath: string): Uint8Array {
   }
   if (!st.isFile()) {
     throw new LaunchConfigError(`launch.json: image "${imagePath}" is not a file`);
+  }
+  if (ASSEMBLY_IMAGE.test(imagePath)) { // F5 on an .asm file: assemble it (adapter/assembleOnLaunch.ts)
+    try {
+      return assembleImage(imagePath, fs.readFileSync(imagePath, 'utf8'));
+    } catch (e) {
+      throw new LaunchConfigError(`launch.json: ${(e as Error).message}`);
+    }
   }
   try {
     const buf = fs.readFileSync(imagePath);

@@ -8,7 +8,7 @@ import type { Vm } from '../src/core/machine/vm';
 import type { StopEvent } from '../src/core/debug/debugApi';
 
 export const TARGET_SLICE_MS = 10;
-const INITIAL_BUDGET = 200_000;
+const INITIAL_BUDGET = 20_000;
 const MIN_BUDGET = 1_000;
 const MAX_BUDGET = 50_000_000;
 /** When a slice retires no instruction (all vCPUs halted), poll at this rate instead of spinning. */

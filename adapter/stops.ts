@@ -40,6 +40,11 @@ export function describeStop(
     case 'pause':
       return note ? { threadId, reason: 'pause', description: note, text: note } : { threadId, reason: 'pause' };
     case 'breakpoint': {
+      if (ev.watch) {
+        const w = ev.watch;
+        const text = `Data breakpoint: ${w.write ? 'write' : 'read'} of ${w.size} byte${w.size > 1 ? 's' : ''} at ${hex8(w.linear)}, stopped after the instruction (next: ${hex8(ev.address)})`;
+        return { threadId, reason: 'data breakpoint', description: text, text, hitBreakpointIds: [w.id] };
+      }
       const id = breakpointId(ev.address);
       return {
         threadId,
@@ -97,7 +102,8 @@ function exitDetails(exit: ExitEvent): DebugProtocol.ExceptionDetails {
     `icount = ${exit.icount}`,
   ];
   for (const [k, v] of Object.entries(exit.fields)) {
-    lines.push(`${k} = ${typeof v === 'number' && Number.isInteger(v) && v >= 0 ? '0x' + v.toString(16) : String(v)}`);
+    if (k === 'reason' || k === 'qualification') continue;
+    lines.push(`${k} = ${fieldText(v)}`);
   }
   return {
     message: exitText(exit),
@@ -105,4 +111,11 @@ function exitDetails(exit: ExitEvent): DebugProtocol.ExceptionDetails {
     fullTypeName: `VM exit reason ${exit.reason} (${exit.reasonName})`,
     stackTrace: lines.join('\n'),
   };
+}
+
+/** Small numbers in decimal, the rest in hex (ports, addresses, masks); booleans as words. */
+function fieldText(v: number | boolean): string {
+  if (typeof v === 'boolean') return String(v);
+  if (!Number.isInteger(v) || v < 0) return String(v);
+  return v < 10 ? String(v) : '0x' + v.toString(16);
 }

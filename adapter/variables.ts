@@ -85,6 +85,15 @@ export class VariableStore {
           type: `exit reason ${r.reason}`,
           variablesReference: 0,
         } as DebugProtocol.Variable));
+        // Memory virtualization: the mode and, under shadow paging, the shadow MMU's counters (Vm.vmStats).
+        const st = vm.vmStats();
+        rows.push({
+          name: 'mmu',
+          value: st.shadow
+            ? `${st.mmu}: ${st.shadow.syncs} syncs, ${st.shadow.shadowPageFaults} #PF fixed, ${st.shadow.guestPageFaults} reflected, ${st.shadow.protectedNow} tables write-protected (${st.shadow.pagesWriteProtected} so far), ${st.shadow.writesEmulated} writes emulated, ${st.shadow.rootsCached} roots cached`
+            : `${st.mmu}: ${st.eptMaps} EPT mappings`,
+          variablesReference: 0,
+        });
         const recent = vm.recentExits();
         rows.push({
           name: 'recent',

@@ -17,6 +17,15 @@ import { disassembleRequest } from './disassembly';
 import { parseMemoryReference, readMemory } from './memory';
 import { evaluate } from './evaluate';
 import { errorMessage, hex8, parseAddress } from './format';
+import { ReverseController } from './reverse';
+import { SourceDebugging, vcpuOfFrameId } from './sourceDebugging';
+import { Inspector } from './inspectScopes';
+import { BreakpointConditions } from './logpoints';
+import { DataBreakpoints } from './dataBreakpoints';
+import { explainExit } from './exitExplain';
+import { writeMemory } from './memoryWrite';
+import { customRequest } from './customRequests';
+import { RunProgress } from './runProgress';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -44,6 +53,34 @@ export class VmmDebugSession extends DebugSession {
   private finished = false;
   private terminatedSent = false;
   private readonly responded = new Set<number>();
+  /** Inspection scopes, translate, expressions (adapter/inspectScopes.ts). */
+  private readonly inspect = new Inspector();
+  /** Conditions, hit counts and logpoints on all breakpoints (adapter/logpoints.ts). */
+  private readonly bpConditions = new BreakpointConditions();
+  /** Data breakpoints (adapter/dataBreakpoints.ts). */
+  private readonly dataBps = new DataBreakpoints(() => this.nextBreakpointId++);
+  /** Stats events and progress while running (adapter/runProgress.ts). */
+  private clientProgress = false;
+  private readonly progress = new RunProgress(() => this.vm, (e) => this.sendEvent(e), () => this.clientProgress);
+
+  /** Reverse execution requests (adapter/reverse.ts). */
+  private readonly reverse = new ReverseController({
+    stoppedVm: () => this.requireStopped(),
+    vcpuOfThread: (t) => this.vcpuOfThread(t),
+    stopped: (ev, note) => { this.stopReports.clear(); this.onStop(ev, note); },
+    sendEvent: (e) => this.sendEvent(e),
+  });
+
+  /** Source and function breakpoints, line stepping, call stacks (adapter/sourceDebugging.ts). */
+  private readonly source = new SourceDebugging({
+    vm: () => this.vm,
+    runner: () => this.runner,
+    symbols: () => this.symbols,
+    newBreakpointId: () => this.nextBreakpointId++,
+    instructionBreakpointAt: (a) => this.breakpointIds.has(a),
+    applyBreakpoints: () => this.applyBreakpoints(),
+    report: (ev, note) => { this.stopReports.clear(); this.onStop(ev, note); },
+  });
 
   constructor() {
     super();
@@ -54,6 +91,8 @@ export class VmmDebugSession extends DebugSession {
   /** Stops the guest for good (terminate, disconnect, connection closed). */
   override dispose(): void {
     this.runner?.dispose();
+    this.reverse.dispose();
+    this.source.dispose();
     super.dispose();
   }
 
@@ -64,8 +103,9 @@ export class VmmDebugSession extends DebugSession {
 
   // ---- lifecycle --------------------------------------------------------------------------------
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args?: DebugProtocol.InitializeRequestArguments): void {
     this.guard(response, () => {
+      this.clientProgress = args?.supportsProgressReporting === true;
       let filters: DebugProtocol.ExceptionBreakpointsFilter[] = [];
       try {
         filters = Vm.exitFilters().map((f) => ({
@@ -78,16 +118,24 @@ export class VmmDebugSession extends DebugSession {
       response.body = {
         ...response.body,
         supportsConfigurationDoneRequest: true,
+        supportsStepBack: true,
+        supportsGotoTargetsRequest: true,
         supportsDisassembleRequest: true,
         supportsInstructionBreakpoints: true,
         supportsSteppingGranularity: true,
         supportsExceptionFilterOptions: true,
         supportsExceptionInfoRequest: true,
         supportsReadMemoryRequest: true,
-        supportsEvaluateForHovers: false,
+        supportsEvaluateForHovers: true,
         supportsTerminateRequest: true,
-        supportsConditionalBreakpoints: false,
-        supportsFunctionBreakpoints: false,
+        supportsConditionalBreakpoints: true,
+        supportsHitConditionalBreakpoints: true,
+        supportsLogPoints: true,
+        supportsDataBreakpoints: true,
+        supportsDataBreakpointBytes: true,
+        supportsWriteMemoryRequest: true,
+        supportsCancelRequest: true,
+        supportsFunctionBreakpoints: true,
         exceptionBreakpointFilters: filters,
       };
       this.sendResponse(response);
@@ -101,17 +149,18 @@ export class VmmDebugSession extends DebugSession {
       const image = readImage(cfg.imagePath);
       let vm: Vm;
       try {
-        vm = Vm.fromImage(image, cfg.imagePath, { memMiB: cfg.memMiB, smp: cfg.smp, mmu: cfg.mmu }, this.output);
+        vm = Vm.fromImage(image, cfg.imagePath, { memMiB: cfg.memMiB, smp: cfg.smp, mmu: cfg.mmu, shadowSync: cfg.shadowSync }, this.output);
       } catch (e) {
         if (e instanceof ImageError || e instanceof VmOptionError) throw e;
         throw new LaunchConfigError(`cannot start the VM for "${cfg.imagePath}": ${errorMessage(e)}`);
       }
       this.vm = vm;
       this.config = cfg;
+      if (!cfg.noDebug) vm.startRecording(); // time travel: on by default in a debug session
       this.symbols = new SymbolTable(vm.symbols);
       this.runner = new Runner(vm, {
         onStop: (ev, note) => this.onStop(ev, note),
-        onSliceEnd: () => this.output.flush(),
+        onSliceEnd: () => { this.output.flush(); this.progress.slice(); },
       }, cfg.maxInstructions);
       this.applyFilters();
       this.applyBreakpoints();
@@ -164,10 +213,10 @@ export class VmmDebugSession extends DebugSession {
         const id = ids.get(address) ?? this.breakpointIds.get(address) ?? this.nextBreakpointId++;
         ids.set(address, id);
         const result: DebugProtocol.Breakpoint = { id, verified: true, instructionReference: hex8(address) };
-        if (bp.condition || bp.hitCondition) result.message = 'conditions on instruction breakpoints are not supported yet; it always stops';
         return result;
       });
       this.breakpointIds = ids;
+      this.bpConditions.record('instruction', args.breakpoints, breakpoints, this.vm);
       this.applyBreakpoints();
       response.body = { breakpoints };
       this.sendResponse(response);
@@ -203,12 +252,18 @@ export class VmmDebugSession extends DebugSession {
     response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments,
   ): void {
     this.guard(response, () => {
-      response.body = {
-        breakpoints: (args.breakpoints ?? []).map((b) => ({
-          verified: false, line: b.line,
-          message: 'source breakpoints are not supported yet: set instruction breakpoints in the Disassembly view',
-        })),
-      };
+      response.body = { breakpoints: this.source.setBreakpoints(args) };
+      this.bpConditions.record(`source:${args.source.path ?? args.source.name ?? ''}`, args.breakpoints, response.body.breakpoints, this.vm);
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
+    this.guard(response, () => {
+      response.body = { breakpoints: this.source.setFunctionBreakpoints(args) };
+      this.bpConditions.record('function', args.breakpoints, response.body.breakpoints, this.vm);
       this.sendResponse(response);
     });
   }
@@ -230,22 +285,39 @@ export class VmmDebugSession extends DebugSession {
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.guard(response, () => this.stepInstruction(response, args.threadId));
+    this.guard(response, () => this.stepLine(response, 'over', args.threadId, args.granularity));
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.guard(response, () => this.stepInstruction(response, args.threadId));
+    this.guard(response, () => this.stepLine(response, 'in', args.threadId, args.granularity));
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
-    // Without call-frame information a step out is one instruction, like the others (for now).
-    this.guard(response, () => this.stepInstruction(response, args.threadId));
+    // Step out runs to the return address of the current frame, whatever the granularity.
+    this.guard(response, () => this.stepLine(response, 'out', args.threadId, args.granularity));
+  }
+
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    this.guard(response, () => { const go = this.reverse.stepBack(args.threadId); this.sendResponse(response); go(); });
+  }
+
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
+    this.guard(response, () => { const go = this.reverse.reverseContinue(args.threadId); this.sendResponse(response); go(); });
+  }
+
+  protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+    this.guard(response, () => { response.body = { targets: this.reverse.gotoTargets(args) }; this.sendResponse(response); });
+  }
+
+  protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
+    this.guard(response, () => { const go = this.reverse.goto(args); this.sendResponse(response); go(); });
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     this.guard(response, () => {
       this.requireVm();
-      this.runner?.pause();
+      this.reverse.pause();
+      if (!this.source.pause()) this.runner?.pause();
       this.sendResponse(response);
     });
   }
@@ -274,9 +346,7 @@ export class VmmDebugSession extends DebugSession {
         f.presentationHint = 'subtle';
         frames.push(f);
       }
-      const g: DebugProtocol.StackFrame = new StackFrame(frameId(vcpu, false), this.symbols.describe(pc));
-      g.instructionPointerReference = ip;
-      frames.push(g);
+      frames.push(...this.source.stackFrames(vcpu));
       const start = Math.max(0, args.startFrame ?? 0);
       const levels = args.levels && args.levels > 0 ? args.levels : frames.length;
       response.body = { stackFrames: frames.slice(start, start + levels), totalFrames: frames.length };
@@ -286,8 +356,9 @@ export class VmmDebugSession extends DebugSession {
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     this.guard(response, () => {
-      this.requireStopped();
-      response.body = { scopes: this.vars.scopes(this.vcpuOfFrame(args.frameId)) };
+      const vm = this.requireStopped();
+      const vcpu = this.vcpuOfFrame(args.frameId);
+      response.body = { scopes: [...this.vars.scopes(vcpu), ...this.inspect.scopes(vm, vcpu, args.frameId % 2 === 0)] };
       this.sendResponse(response);
     });
   }
@@ -295,7 +366,11 @@ export class VmmDebugSession extends DebugSession {
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     this.guard(response, () => {
       const vm = this.requireStopped();
-      response.body = { variables: this.vars.variables(vm, args.variablesReference) };
+      response.body = {
+        variables: this.inspect.owns(args.variablesReference)
+          ? this.inspect.variables(args.variablesReference)
+          : this.vars.variables(vm, args.variablesReference),
+      };
       this.sendResponse(response);
     });
   }
@@ -304,16 +379,17 @@ export class VmmDebugSession extends DebugSession {
     this.guard(response, () => {
       const vm = this.requireStopped();
       const vcpu = args.frameId !== undefined ? this.vcpuOfFrame(args.frameId) : this.currentVcpu();
-      response.body = evaluate(vm, this.vars, vcpu, args.expression);
+      response.body = this.inspect.evaluate(vm, vcpu, args, () => evaluate(vm, this.vars, vcpu, args.expression));
       this.sendResponse(response);
     });
   }
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
     this.guard(response, () => {
-      const info = this.stopReports.get(args.threadId)?.exception;
+      const report = this.stopReports.get(args.threadId);
+      const info = report?.exception;
       if (!info) throw new RequestError(`thread ${args.threadId} is not stopped at an exception or VM exit`);
-      response.body = info;
+      response.body = report.exit && this.vm ? explainExit(this.vm, report.exit, info) : info;
       this.sendResponse(response);
     });
   }
@@ -339,6 +415,57 @@ export class VmmDebugSession extends DebugSession {
     });
   }
 
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    this.guard(response, () => {
+      const vm = this.requireStopped();
+      const r = writeMemory(vm, this.currentVcpu(), args);
+      if (r.message) this.sendEvent(new OutputEvent(`${r.message}\n`, 'console'));
+      response.body = r.body;
+      this.sendResponse(response);
+      this.sendEvent({ seq: 0, type: 'event', event: 'memory', body: { memoryReference: args.memoryReference, offset: args.offset ?? 0, count: r.body?.bytesWritten ?? 0 } } as DebugProtocol.MemoryEvent);
+    });
+  }
+
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    this.guard(response, () => {
+      const vm = this.requireStopped();
+      const vcpu = args.frameId !== undefined ? this.vcpuOfFrame(args.frameId) : this.currentVcpu();
+      response.body = this.dataBps.info(vm, vcpu, args, (ref, name) => (this.inspect.owns(ref)
+        ? this.inspect.lookup(ref, name)
+        : this.vars.variables(vm, ref).find((v) => v.name === name)));
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    this.guard(response, () => {
+      const vm = this.requireVm();
+      const breakpoints = this.dataBps.set(vm, args);
+      this.bpConditions.record('data', args.breakpoints, breakpoints, vm);
+      response.body = { breakpoints };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
+    this.guard(response, () => {
+      // Cancelling the run's progress pauses the guest; cancelling a request is a no-op (all answer at once).
+      if (this.progress.cancels(args.progressId)) this.runner?.pause();
+      this.sendResponse(response);
+    });
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    this.guard(response, () => {
+      response.body = customRequest(command, args, {
+        vm: () => this.requireVm(),
+        stoppedVm: () => this.requireStopped(),
+        vcpu: () => this.currentVcpu(),
+      });
+      this.sendResponse(response);
+    });
+  }
+
   // ---- helpers ------------------------------------------------------------------------------------
 
   private stepInstruction(response: DebugProtocol.Response, threadId: number): void {
@@ -350,12 +477,28 @@ export class VmmDebugSession extends DebugSession {
     this.onStop(this.runner!.step(vcpu));
   }
 
+  /** next / stepIn by source line (granularity 'statement' / 'line' with line tables), else by instruction; stepOut to the return address. */
+  private stepLine(response: DebugProtocol.Response, kind: 'over' | 'in' | 'out', threadId: number, granularity?: DebugProtocol.SteppingGranularity): void {
+    if (kind !== 'out' && !this.source.stepsByLine(granularity)) return this.stepInstruction(response, threadId);
+    this.requireStopped();
+    const vcpu = this.vcpuOfThread(threadId);
+    this.sendResponse(response);
+    if (this.finished) return this.sendTerminated();
+    this.stopReports.clear();
+    this.source.step(kind, vcpu);
+  }
+
   private resume(): void {
     this.stopReports.clear();
+    if (this.runner && !this.runner.isRunning) this.progress.started();
     this.runner?.continue();
   }
 
   private onStop(ev: StopEvent, note?: string): void {
+    if (this.source.intercept(ev)) return; // a line step running to a return address goes on
+    this.inspect.invalidate();
+    if (ev.kind === 'breakpoint' && !this.shouldStopAtBreakpoint(ev)) return this.resume();
+    this.progress.stopped();
     this.output.flush();
     this.lastStop = ev;
     if (ev.kind === 'exited') {
@@ -365,7 +508,7 @@ export class VmmDebugSession extends DebugSession {
       this.sendTerminated();
       return;
     }
-    const report = describeStop(ev, (a) => this.breakpointIds.get(a), note);
+    const report = this.source.describeBreakpoint(describeStop(ev, (a) => this.breakpointIds.get(a), note), ev);
     this.stopReports.clear();
     this.stopReports.set(report.threadId, report);
     if (ev.kind === 'error') this.sendEvent(new OutputEvent(`${ev.text}\n`, 'stderr'));
@@ -375,6 +518,22 @@ export class VmmDebugSession extends DebugSession {
     if (report.text !== undefined) event.body.text = report.text;
     if (report.hitBreakpointIds) event.body.hitBreakpointIds = report.hitBreakpointIds;
     this.sendEvent(event);
+  }
+
+  /** Conditions, hit counts and logpoints (adapter/logpoints.ts); a data watch stop reads "data breakpoint". */
+  private shouldStopAtBreakpoint(ev: Extract<StopEvent, { kind: 'breakpoint' }>): boolean {
+    if (!this.vm) return true;
+    const ids: number[] = [];
+    if (ev.watch) ids.push(ev.watch.id);
+    else {
+      const id = this.breakpointIds.get(ev.address);
+      if (id !== undefined) ids.push(id);
+      ids.push(...(this.source.describeBreakpoint({ threadId: 0, reason: '' }, ev).hitBreakpointIds ?? []));
+    }
+    if (ids.length === 0 || !this.bpConditions.has(ids)) return true;
+    const d = this.bpConditions.decide(ids, this.vm, ev.vcpu);
+    for (const line of d.output) this.sendEvent(new OutputEvent(`${line}\n`, 'console'));
+    return d.stop;
   }
 
   private sendTerminated(): void {
@@ -394,7 +553,7 @@ export class VmmDebugSession extends DebugSession {
 
   private applyBreakpoints(): void {
     if (!this.vm) return;
-    this.vm.setInstructionBreakpoints(this.config?.noDebug ? [] : [...this.breakpointIds.keys()]);
+    this.vm.setInstructionBreakpoints(this.config?.noDebug ? [] : [...this.breakpointIds.keys(), ...this.source.addresses()]);
   }
 
   private requireVm(): Vm {
@@ -405,6 +564,8 @@ export class VmmDebugSession extends DebugSession {
   private requireStopped(): Vm {
     const vm = this.requireVm();
     if (this.runner?.isRunning) throw new RequestError('VM is running');
+    if (this.reverse.busy) throw new RequestError('VM is searching history (reverse continue)');
+    if (this.source.busy) throw new RequestError('VM is stepping');
     return vm;
   }
 
@@ -417,7 +578,7 @@ export class VmmDebugSession extends DebugSession {
   }
 
   private vcpuOfFrame(id: number): number {
-    const vcpu = (id - 1) >> 1;
+    const vcpu = vcpuOfFrameId(id);
     if (!Number.isInteger(id) || id < 1 || vcpu >= this.requireVm().vcpuCount) throw new RequestError(`no stack frame ${id}`);
     return vcpu;
   }

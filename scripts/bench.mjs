@@ -23,3 +23,8 @@ const GUEST_INSNS = 524_994_499;
 await esbuild.build({ entryPoints: ['scripts/bench/main.ts'], bundle: true, platform: 'node', target: 'node20', outfile: 'build/bench/bench.js', logLevel: 'warning' });
 const insns = process.env.BENCH_INSNS ?? '50000000';
 must(spawnSync(process.execPath, ['--expose-gc', 'build/bench/bench.js', 'build/guests/cpuloop.elf', String(best), String(GUEST_INSNS), insns], { stdio: 'inherit' }), 'bench');
+
+// DAP latency (issue 6): launch to first stop and the step round trip, against the bundled adapter.
+must(spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' }), 'bundling the adapter');
+await esbuild.build({ entryPoints: ['scripts/bench/dapLatency.ts'], bundle: true, platform: 'node', target: 'node20', outfile: 'build/bench/dapLatency.js', logLevel: 'warning' });
+must(spawnSync(process.execPath, ['build/bench/dapLatency.js', 'build/guests/demo.elf'], { stdio: 'inherit' }), 'DAP latency bench');

@@ -6,12 +6,14 @@ import * as fs from 'node:fs';
 import { Vm, ImageError, VmOptionError, type VmOptions } from '../core/machine/vm';
 import type { ExitEvent, StopEvent } from '../core/debug/debugApi';
 import { formatExitStats } from './exitStatsTable';
+import { parseGdbAddress } from '../gdbstub/server';
+import { runUnderGdb } from '../gdbstub/cliGdb';
 
-const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow] [--smp N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits]`;
+const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]`;
 
 class UsageError extends Error {}
 
-interface CliArgs { image: string; opts: VmOptions; maxInsns: number; exitStats: boolean; traceExits: boolean; }
+interface CliArgs { image: string; opts: VmOptions; maxInsns: number; exitStats: boolean; traceExits: boolean; traceIo: boolean; debugcon: string; gdbPort?: number; }
 
 function intArg(name: string, v: string | undefined): number {
   if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${name} needs a non-negative integer, got ${v === undefined ? 'nothing' : `"${v}"`}`);
@@ -21,18 +23,33 @@ function intArg(name: string, v: string | undefined): number {
 export function parseArgs(argv: string[]): CliArgs {
   const [cmd, ...rest] = argv;
   if (cmd !== 'run') throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
-  const a: CliArgs = { image: '', opts: {}, maxInsns: Infinity, exitStats: false, traceExits: false };
+  const a: CliArgs = { image: '', opts: {}, maxInsns: Infinity, exitStats: false, traceExits: false, traceIo: false, debugcon: '' };
   for (let k = 0; k < rest.length; k++) {
     const t = rest[k];
     const [flag, inline] = t.startsWith('--') && t.includes('=') ? [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)] : [t, undefined];
     const val = (): string | undefined => inline ?? rest[++k];
     switch (flag) {
-      case '--mmu': { const m = val(); if (m !== 'ept' && m !== 'shadow') throw new UsageError(`--mmu must be "ept" or "shadow", got "${m ?? ''}"`); a.opts.mmu = m; break; }
+      case '--mmu': {
+        // shadow = shadow-lazy; shadow-eager traps and emulates every guest page-table write.
+        const m = val();
+        if (m !== 'ept' && m !== 'shadow' && m !== 'shadow-lazy' && m !== 'shadow-eager') throw new UsageError(`--mmu must be "ept" or "shadow", got "${m ?? ''}" (shadow paging's sync policy: "shadow-lazy", the default, or "shadow-eager")`);
+        a.opts.mmu = m === 'ept' ? 'ept' : 'shadow';
+        if (m !== 'ept') a.opts.shadowSync = m === 'shadow-eager' ? 'eager' : 'lazy';
+        break;
+      }
       case '--smp': a.opts.smp = intArg('--smp', val()); break;
       case '--mem': a.opts.memMiB = intArg('--mem', val()); break;
       case '--max-insns': a.maxInsns = intArg('--max-insns', val()); break;
       case '--exit-stats': a.exitStats = true; break;
-      case '--trace': { const w = val(); if (w !== 'exits') throw new UsageError(`--trace supports "exits", got "${w ?? ''}"`); a.traceExits = true; break; }
+      case '--trace': {
+        const w = val();
+        if (w === 'exits') a.traceExits = true;
+        else if (w === 'io') a.traceIo = true;
+        else throw new UsageError(`--trace supports "exits" and "io", got "${w ?? ''}"`);
+        break;
+      }
+      case '--debugcon': { const d = val(); if (!d) throw new UsageError('--debugcon needs a file name (or - for stdout)'); a.debugcon = d; break; }
+      case '--gdb': try { a.gdbPort = parseGdbAddress(val() ?? '').port; } catch (e) { throw new UsageError((e as Error).message); } break;
       default:
         if (t.startsWith('-')) throw new UsageError(`unknown option ${t}`);
         if (a.image) throw new UsageError(`more than one image given ("${a.image}", "${t}")`);
@@ -44,6 +61,12 @@ export function parseArgs(argv: string[]): CliArgs {
 }
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
+/** One `--trace io` line: icount, vCPU, port, direction, size, value. */
+export function ioTraceLine(icount: number, vcpu: number, port: number, size: number, isIn: boolean, value: number): string {
+  const mask = size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
+  return `${icount} vcpu${vcpu} io port=0x${port.toString(16).padStart(4, '0')} ${isIn ? 'in' : 'out'} size=${size} value=0x${((value & mask) >>> 0).toString(16).padStart(size * 2, '0')}`;
+}
+
 export function traceLine(e: ExitEvent): string {
   return `${e.icount} vcpu${e.vcpu} ${e.reasonName} qual=${hex(e.qualification)} rip=${hex(e.guestRip)} ${e.detail}`;
 }
@@ -66,9 +89,22 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const out: Buffer[] = [];
+  let debugconFd = -1;
+  if (args.debugcon && args.debugcon !== '-') {
+    try {
+      debugconFd = fs.openSync(args.debugcon, 'w');
+    } catch (e) {
+      process.stderr.write(`vmm-debug: cannot write --debugcon file "${args.debugcon}": ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  // Port 0xE9 output: to stdout in order with COM1 output (`-`), or to a file.
+  const debugConsoleOut = !args.debugcon ? undefined
+    : debugconFd >= 0 ? (b: Uint8Array): void => { fs.writeSync(debugconFd, b); }
+      : (b: Uint8Array): void => { out.push(Buffer.from(b)); };
   let vm: Vm;
   try {
-    vm = Vm.fromImage(image, args.image, args.opts, { serialOut: (_p, b) => { out.push(Buffer.from(b)); } });
+    vm = Vm.fromImage(image, args.image, args.opts, { serialOut: (_p, b) => { out.push(Buffer.from(b)); }, debugConsoleOut });
   } catch (e) {
     if (e instanceof ImageError || e instanceof VmOptionError) {
       process.stderr.write(`vmm-debug: ${e.message}\n`);
@@ -76,11 +112,27 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  if (args.traceExits) vm.vmm.exitTrace = (e) => process.stderr.write(traceLine(e) + '\n');
+  if (args.traceExits || args.traceIo) {
+    // I/O accesses happen while an IO_INSTRUCTION exit is handled: that exit gives icount and vCPU.
+    let last: ExitEvent | null = null;
+    vm.vmm.exitTrace = (e) => { last = e; if (args.traceExits) process.stderr.write(traceLine(e) + '\n'); };
+    if (args.traceIo) {
+      vm.vmm.ports.tap = (port, size, isIn, value) => {
+        const e = last as ExitEvent | null;
+        process.stderr.write(ioTraceLine(e ? e.icount : vm.icount, e ? e.vcpu : 0, port, size, isIn, value) + '\n');
+      };
+    }
+  }
   const flush = (): void => { if (out.length) { process.stdout.write(Buffer.concat(out)); out.length = 0; } };
-  const onInput = (d: Buffer): void => vm.serialInput(0, d);
+  const onInput = (d: Buffer): void => { vm.serialInput(0, d); };
   if (!process.stdin.isTTY) process.stdin.on('data', onInput).on('error', () => undefined);
   let stop: StopEvent | null = null;
+  if (args.gdbPort !== undefined) {
+    // Like QEMU's -s -S: wait for gdb before the first instruction; gdb drives the VM until it detaches.
+    const g = await runUnderGdb(vm, args.gdbPort, (l) => process.stderr.write(l + '\n'), flush);
+    if (g.killed && !g.stop) { process.stdin.off('data', onInput); process.stdin.pause(); process.stderr.write('vmm-debug: killed by gdb\n'); return 0; }
+    stop = g.stop;
+  }
   const SLICE = 1_000_000;
   while (!stop) {
     const left = args.maxInsns - vm.icount;
@@ -92,7 +144,13 @@ async function main(argv: string[]): Promise<number> {
   process.stdin.off('data', onInput);
   process.stdin.pause();
   flush();
-  if (args.exitStats) process.stderr.write(formatExitStats(vm.exitStats(), vm.icount));
+  if (debugconFd >= 0) fs.closeSync(debugconFd);
+  if (args.exitStats) {
+    process.stderr.write(formatExitStats(vm.exitStats(), vm.icount));
+    const st = vm.vmStats();
+    process.stderr.write(`mmu ${st.mmu}: ${st.eptMaps} EPT mappings, ${st.injectedEvents} injected events\n`);
+    if (st.shadow) process.stderr.write(`shadow: ${Object.entries(st.shadow).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+  }
   if (!stop) {
     process.stderr.write(`vmm-debug: stopped after ${vm.icount} instructions (--max-insns)\n`);
     return 124;

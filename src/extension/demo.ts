@@ -3,9 +3,11 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 
 export async function runDemo(context: vscode.ExtensionContext): Promise<void> {
-  const image = context.asAbsolutePath('media/guests/demo.elf');
-  if (!fs.existsSync(image)) {
-    await vscode.window.showErrorMessage(`VMM: the demo guest is missing (${image}); reinstall the extension or run "npm run guests".`);
+  // Packaged: media/guests/demo.elf (scripts/prepackage.mjs). Development checkout: build/guests.
+  const candidates = ['media/guests/demo.elf', 'build/guests/demo.elf'].map((p) => context.asAbsolutePath(p));
+  const image = candidates.find((p) => fs.existsSync(p));
+  if (!image) {
+    await vscode.window.showErrorMessage(`VMM: the demo guest is missing (${candidates[0]}); reinstall the extension, or in a checkout run "npm run guests".`);
     return;
   }
   const folder = vscode.workspace.workspaceFolders?.[0];

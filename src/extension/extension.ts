@@ -4,6 +4,10 @@ import * as vscode from 'vscode';
 import { VmmConfigurationProvider } from './configurationProvider';
 import { VmmAdapterFactory } from './adapterFactory';
 import { runDemo } from './demo';
+import { startLanguageClient } from './languageClient';
+import { dapLogTrackerFactory } from './trackerFactory';
+import { registerVmmViews } from './vmmViews';
+import { registerSerialTerminal } from './serialTerminal';
 
 export const DEBUG_TYPE = 'vmm';
 
@@ -17,6 +21,14 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new VmmAdapterFactory(context)),
     vscode.commands.registerCommand('vmm-debug.runDemo', () => runDemo(context)),
   );
+  // VMM_DEBUG_DAP_LOG=FILE: log the DAP traffic of every `vmm` session (the end-to-end suite reads it).
+  const tracker = dapLogTrackerFactory();
+  if (tracker) context.subscriptions.push(vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, tracker));
+  // Translate address, guest screen, status bar; the COM1 terminal (src/extension/vmmViews.ts, serialTerminal.ts).
+  registerVmmViews(context);
+  registerSerialTerminal(context);
+  // The assembly language server for .asm/.nasm (NASM) and .s/.S (GNU as) files.
+  startLanguageClient(context);
 }
 
 export function deactivate(): void {

@@ -80,12 +80,12 @@ export async function launchToEntry(
   return { caps, stopped, info };
 }
 
-/** The guest frame (the bottom one: a VMM handler frame may sit on top of it at a VM exit). */
+/** The innermost guest frame (a VMM handler frame may sit on top of it at a VM exit; callers follow it). */
 export async function guestFrame(dc: DebugClient, threadId = 1): Promise<DebugProtocol.StackFrame> {
   const st = await dc.stackTraceRequest({ threadId });
   const frames = st.body.stackFrames;
   assert.ok(frames.length > 0, 'stackTrace returned no frames');
-  return frames[frames.length - 1];
+  return frames.find((f) => !f.name.startsWith('VMM:')) ?? frames[frames.length - 1];
 }
 
 export async function scopeRef(dc: DebugClient, frameId: number, name: string): Promise<number> {

@@ -24,7 +24,8 @@ export type StopEvent =
   | { kind: 'entry'; vcpu: number }
   | { kind: 'step'; vcpu: number }
   | { kind: 'pause'; vcpu: number }
-  | { kind: 'breakpoint'; vcpu: number; address: number }
+  /** An instruction breakpoint at `address`, or (with `watch`) a data breakpoint hit by the instruction before `address`. */
+  | { kind: 'breakpoint'; vcpu: number; address: number; watch?: { id: number; linear: number; write: boolean; size: number } }
   | { kind: 'vmexit'; vcpu: number; exit: ExitEvent; filterId: string }
   | { kind: 'exception'; vcpu: number; vector: number; errorCode?: number; text: string; filterId: string }
   /** The guest wrote to the exit device (port 0xf4): status = (value << 1) | 1. */

@@ -9,6 +9,8 @@ export interface PortDevice {
 export class PortBus {
   private readonly map = new Array<PortDevice | undefined>(0x10000);
   readonly devices: PortDevice[] = [];
+  /** Sees every access with its value (the CLI's `--trace io`); null when nobody listens. */
+  tap: ((port: number, size: number, isIn: boolean, value: number) => void) | null = null;
 
   register(dev: PortDevice, first: number, count: number): void {
     for (let p = first; p < first + count; p++) {
@@ -22,10 +24,12 @@ export class PortBus {
 
   portIn(port: number, size: number): number {
     const d = this.map[port & 0xffff];
-    if (!d) return size === 1 ? 0xff : size === 2 ? 0xffff : -1;
-    return d.portIn(port & 0xffff, size);
+    const v = d ? d.portIn(port & 0xffff, size) : size === 1 ? 0xff : size === 2 ? 0xffff : -1;
+    if (this.tap) this.tap(port & 0xffff, size, true, v);
+    return v;
   }
   portOut(port: number, size: number, value: number): void {
+    if (this.tap) this.tap(port & 0xffff, size, false, value);
     this.map[port & 0xffff]?.portOut(port & 0xffff, size, value);
   }
 }

@@ -4,10 +4,11 @@
 // received bytes come only from the recorded input log, so the guest's view is deterministic.
 // FIFOs depth, interrupts and line status errors arrive with issue 5.
 import type { PortDevice } from './portBus';
+import type { Snapshotable, StateReader, StateWriter } from '../time/stateIo';
 
 const LSR_DR = 0x01, LSR_THRE = 0x20, LSR_TEMT = 0x40;
 
-export class Uart16550 implements PortDevice {
+export class Uart16550 implements PortDevice, Snapshotable {
   readonly name: string;
   ier = 0; lcr = 0x03; mcr = 0; scr = 0; dll = 1; dlm = 0; fcr = 0;
   readonly rx: number[] = [];
@@ -16,6 +17,21 @@ export class Uart16550 implements PortDevice {
 
   constructor(readonly index: number, readonly base: number, private readonly onTransmit: (byte: number) => void) {
     this.name = `COM${index + 1} (16550A @0x${base.toString(16)})`;
+  }
+
+  get stateName(): string { return `uart${this.index}`; }
+  saveState(w: StateWriter): void {
+    w.begin(this.stateName, 1);
+    for (const v of [this.ier, this.lcr, this.mcr, this.scr, this.dll, this.dlm, this.fcr]) w.u8(v);
+    w.bytes(Uint8Array.from(this.rx));
+    w.f64(this.txCount);
+  }
+  loadState(r: StateReader): void {
+    r.begin(this.stateName, 1);
+    this.ier = r.u8(); this.lcr = r.u8(); this.mcr = r.u8(); this.scr = r.u8(); this.dll = r.u8(); this.dlm = r.u8(); this.fcr = r.u8();
+    this.rx.length = 0;
+    for (const b of r.bytes()) this.rx.push(b);
+    this.txCount = r.f64();
   }
 
   get dlab(): boolean { return (this.lcr & 0x80) !== 0; }

@@ -1,5 +1,5 @@
-// A decoded instruction. One object is reused per decode (no allocation per instruction); the
-// decoded-instruction cache (issue 3) will hold arrays of these per physical page.
+// A decoded instruction. The decoded-instruction cache (hw/cpu/decodeCache.ts) keeps these per
+// physical page, so each instruction is decoded (and its handler specialized) once.
 import type { OpcodeDef } from './opcodeTable';
 
 export class Insn {
@@ -36,4 +36,29 @@ export class Insn {
   address = 0;
   /** Default operand size (16/32) it was decoded for: a cached decode is valid only for the same CS.D. */
   decodedFor = 0;
+  /**
+   * The executor's handler for exactly this form (opcode, operand size, register or memory operand),
+   * chosen once at decode time (hw/cpu/exec/registry.ts `specialize`), so the run loop calls
+   * `i.exec(cpu, i)` with no dispatch switch. Typed loosely: isa/ does not depend on hw/.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  exec: (cpu: any, i: Insn) => void = unspecialized;
+  /**
+   * True when the instruction can run in the CPU's fast loop: not privileged, no VM exit of its own,
+   * and it changes nothing the loop hoists out (EFLAGS.TF/RF, interruptibility, CPL, CS, paging,
+   * debug registers, activity). Set with `exec`.
+   */
+  fast = false;
+  /**
+   * The translated block starting here (hw/cpu/exec/block.ts) and its length in instructions, or
+   * null; `hot` counts executions until it is translated (-1: not translatable).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  block: ((cpu: any) => void) | null = null;
+  blockLength = 0;
+  hot = 0;
+}
+
+function unspecialized(): void {
+  throw new Error('instruction executed before the executor specialized it');
 }

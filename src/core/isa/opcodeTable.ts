@@ -57,6 +57,13 @@ export interface OpcodeDef {
   rep?: boolean;
   /** LOCK allowed (with a memory destination). */
   lockable?: boolean;
+  /**
+   * Arithmetic flags SDM Vol. 2 ("Flags Affected") leaves undefined after this instruction, by name
+   * ('AF', 'SF ZF AF PF'). Shifts and rotates list what is undefined for a multi-bit count; their
+   * count-dependent rules (count 0: no flag changes; count 1: OF defined; SHL/SHR with count >= size:
+   * CF undefined) are in docs/cpu/undefinedFlags.md. Read by the differential test's flag masks.
+   */
+  undefinedFlags?: string;
 }
 
 const defs: OpcodeDef[] = [];
@@ -350,6 +357,20 @@ d(0x0fc7, 'vmptrld', 'Mq', 'vmx', 'Load the current-VMCS pointer', { ext: 6, for
 d(0x0fc7, 'vmclear', 'Mq', 'vmx', 'Clear a VMCS', { ext: 6, prefix: 0x66, form: 'mem', exit: { reason: 'VMCLEAR', when: 'always' } });
 d(0x0fc7, 'vmxon', 'Mq', 'vmx', 'Enter VMX operation', { ext: 6, prefix: 0xf3, form: 'mem', exit: { reason: 'VMXON', when: 'always' } });
 d(0x0fc7, 'vmptrst', 'Mq', 'vmx', 'Store the current-VMCS pointer', { ext: 7, form: 'mem', exit: { reason: 'VMPTRST', when: 'always' } });
+
+// Undefined flags per instruction (SDM Vol. 2, each instruction's "Flags Affected"; the table and
+// what this CPU produces for them: docs/cpu/undefinedFlags.md).
+const UNDEFINED_FLAGS: Readonly<Record<string, string>> = {
+  and: 'AF', or: 'AF', xor: 'AF', test: 'AF',
+  mul: 'SF ZF AF PF', imul: 'SF ZF AF PF',
+  div: 'CF OF SF ZF AF PF', idiv: 'CF OF SF ZF AF PF',
+  daa: 'OF', das: 'OF', aaa: 'OF SF ZF PF', aas: 'OF SF ZF PF', aam: 'OF AF CF', aad: 'OF AF CF',
+  bt: 'OF SF AF PF', bts: 'OF SF AF PF', btr: 'OF SF AF PF', btc: 'OF SF AF PF',
+  bsf: 'CF OF SF AF PF', bsr: 'CF OF SF AF PF',
+  rol: 'OF', ror: 'OF', rcl: 'OF', rcr: 'OF',
+  shl: 'OF AF', sal: 'OF AF', shr: 'OF AF', sar: 'OF AF', shld: 'OF AF', shrd: 'OF AF',
+};
+for (const e of defs) if (UNDEFINED_FLAGS[e.mnemonic]) e.undefinedFlags = UNDEFINED_FLAGS[e.mnemonic];
 
 /** Every instruction the product knows, in one table. */
 export const OPCODES: readonly OpcodeDef[] = defs;

@@ -1,6 +1,8 @@
 // The VM-exit log: one compact record per exit (icount, vCPU, reason, qualification, guest RIP),
 // about the size of a xentrace record, in growable typed arrays. Counts per reason are kept for
 // `perf kvm stat`-style statistics. Time is the instruction count (invariant 1).
+import { StateFormatError, type StateReader, type StateWriter } from './stateIo';
+
 export class ExitLog {
   private cap = 1 << 12;
   private icountArr = new Float64Array(this.cap);
@@ -13,8 +15,17 @@ export class ExitLog {
 
   constructor(limit = 1 << 20) { this.limit = limit; }
 
+  /**
+   * Time travel: exits recorded so far (`total`) and the exits before the current moment (`cursor`).
+   * While the VM replays recorded history (cursor < total) appends only advance the cursor: the
+   * record is already there, the same, by determinism.
+   */
+  cursor = 0;
+
   append(icount: number, vcpu: number, reason: number, qualification: number, rip: number): void {
     this.counts[reason & 127]++;
+    if (this.cursor < this.total) { this.cursor++; return; }
+    this.cursor++;
     this.total++;
     if (this.length === this.limit) {
       this.icountArr.copyWithin(0, this.limit >> 1);
@@ -29,6 +40,29 @@ export class ExitLog {
     const k = this.length++;
     this.icountArr[k] = icount;
     this.words[k * 4] = vcpu; this.words[k * 4 + 1] = reason; this.words[k * 4 + 2] = qualification; this.words[k * 4 + 3] = rip;
+  }
+
+  /** Index in this log of the record with sequence number `seq` (older records may have been dropped). */
+  indexOf(seq: number): number { return seq - (this.total - this.length); }
+
+  saveState(w: StateWriter): void {
+    w.f64(this.cursor);
+    w.bytes(new Uint8Array(this.counts.buffer, 0, this.counts.byteLength));
+  }
+  /** Back (or forward) to a saved moment of the same timeline; a fresh log starts its records there. */
+  loadState(r: StateReader): void {
+    const cursor = r.f64();
+    const counts = r.bytes();
+    if (counts.length !== this.counts.byteLength) throw new StateFormatError('exit log counts: wrong length');
+    new Uint8Array(this.counts.buffer).set(counts);
+    if (cursor > this.total) { this.total = cursor; this.length = 0; }
+    this.cursor = cursor;
+  }
+  /** Changing the past: records after the current moment are discarded. */
+  truncateFuture(): void {
+    const drop = this.total - this.cursor;
+    this.length = Math.max(0, this.length - drop);
+    this.total = this.cursor;
   }
 
   at(k: number): { icount: number; vcpu: number; reason: number; qualification: number; rip: number } {

@@ -2,13 +2,15 @@
 // VMX non-root operation (SDM 26.1.2), so this table is the whole truth for the guest:
 //   leaf 0: max basic leaf 1, vendor "GenuineIntel"
 //   leaf 1: family 6 model 15 stepping 1; EDX = only what the interpreter implements (DE, PSE, TSC,
-//           MSR, CX8, PGE, CMOV; no FPU, no PAE yet, no APIC yet); ECX bit 31 = hypervisor present;
+//           MSR, PAE, CX8, SEP, PGE, CMOV; no FPU, no APIC yet); ECX bit 31 = hypervisor present;
 //           VMX is not exposed (no nested virtualization yet). EBX[31:24] = initial APIC ID = vCPU id.
+//   leaf 0x80000000: max extended leaf 0x80000008; 0x80000001: EDX bit 20 NX (IA32_EFER.NXE);
+//   leaf 0x80000008: MAXPHYADDR 32, linear address width 32 (the same as the hardware model)
 //   leaf 0x40000000: max hypervisor leaf 0x40000001, vendor "vmm-debug VT"
 //   leaf 0x40000001: interface signature "VMMD" with the hypercall ABI version in EBX (vmm/hypercalls.ts)
 //   anything else: zeros, as an out-of-range leaf returns the highest basic leaf's data on hardware
 //   (we return zeros, which is what KVM does for absent leaves).
-import { HW_CPUID_1_EDX } from '../hw/cpu/cpuidHardware';
+import { HW_CPUID_1_EDX, HW_CPUID_80000001_EDX, HW_CPUID_80000008_EAX, HW_CPUID_MAX_EXT } from '../hw/cpu/cpuidHardware';
 
 const str4 = (s: string): number => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
 export const HYPERVISOR_VENDOR = 'vmm-debug VT';
@@ -21,6 +23,9 @@ export function cpuidPolicy(leaf: number, _subleaf: number, vcpuId: number): [nu
     case 1: return [0x000006f1, (vcpuId & 0xff) << 24 | (1 << 16), (1 << 31) | 0, HW_CPUID_1_EDX];
     case 0x40000000: return [0x40000001, str4(HYPERVISOR_VENDOR.slice(0, 4)), str4(HYPERVISOR_VENDOR.slice(4, 8)), str4(HYPERVISOR_VENDOR.slice(8, 12))];
     case 0x40000001: return [str4('VMMD'), HYPERCALL_ABI_VERSION, 0, 0];
+    case 0x80000000: return [HW_CPUID_MAX_EXT, 0, 0, 0];
+    case 0x80000001: return [0, 0, 0, HW_CPUID_80000001_EDX];
+    case 0x80000008: return [HW_CPUID_80000008_EAX, 0, 0, 0];
     default: return [0, 0, 0, 0];
   }
 }

@@ -4,19 +4,28 @@ import type { ExitHandler } from './exitHandler';
 import { ExitReason } from '../hw/vmx/exitReasons';
 import { handleCpuid } from './handlers/handleCpuid';
 import { handleIo } from './handlers/handleIo';
+import { handleExternalInterrupt, handleInterruptWindow, handlePreemptionTimer } from './handlers/handleInterruptWindow';
 import {
   handleCrAccess, handleEptMisconfig, handleEptViolation, handleException, handleHlt, handleMsr, handleTripleFault, handleVmcall,
 } from './handlers/handleSimple';
+import { withShadowEfer, withShadowPageFaults } from './handlers/handleShadowPageFault';
+import { withShadowCrAccess } from './handlers/handleCr3';
+import { handleInvlpg } from './handlers/handleInvlpg';
 
 export const EXIT_HANDLERS: (ExitHandler | undefined)[] = [];
-EXIT_HANDLERS[ExitReason.EXCEPTION_NMI] = handleException;
+// Shadow paging (vmm.shadow): #PF exits, CR3 / CR0 / CR4 accesses and INVLPG go to the shadow MMU first.
+EXIT_HANDLERS[ExitReason.EXCEPTION_NMI] = withShadowPageFaults(handleException);
 EXIT_HANDLERS[ExitReason.TRIPLE_FAULT] = handleTripleFault;
 EXIT_HANDLERS[ExitReason.CPUID] = handleCpuid;
 EXIT_HANDLERS[ExitReason.HLT] = handleHlt;
 EXIT_HANDLERS[ExitReason.VMCALL] = handleVmcall;
-EXIT_HANDLERS[ExitReason.CR_ACCESS] = handleCrAccess;
+EXIT_HANDLERS[ExitReason.CR_ACCESS] = withShadowCrAccess(handleCrAccess);
+EXIT_HANDLERS[ExitReason.INVLPG] = handleInvlpg;
 EXIT_HANDLERS[ExitReason.IO_INSTRUCTION] = handleIo;
 EXIT_HANDLERS[ExitReason.MSR_READ] = handleMsr;
-EXIT_HANDLERS[ExitReason.MSR_WRITE] = handleMsr;
+EXIT_HANDLERS[ExitReason.MSR_WRITE] = withShadowEfer(handleMsr);
 EXIT_HANDLERS[ExitReason.EPT_VIOLATION] = handleEptViolation;
 EXIT_HANDLERS[ExitReason.EPT_MISCONFIG] = handleEptMisconfig;
+EXIT_HANDLERS[ExitReason.EXTERNAL_INTERRUPT] = handleExternalInterrupt;
+EXIT_HANDLERS[ExitReason.INTERRUPT_WINDOW] = handleInterruptWindow;
+EXIT_HANDLERS[ExitReason.PREEMPTION_TIMER] = handlePreemptionTimer;

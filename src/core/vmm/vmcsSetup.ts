@@ -5,7 +5,7 @@
 import type { Vmcs } from '../hw/vmx/vmcs';
 import { VMCS } from '../hw/vmx/vmcsFields';
 import { adjustControls, VMX_MSR } from '../hw/vmx/vmxCapabilities';
-import { CpuBasedControls as P, SecondaryExecControls as S, VmExitControls as Ex, VmEntryControls as En } from '../hw/vmx/vmxControls';
+import { PinBasedControls as Pin, CpuBasedControls as P, SecondaryExecControls as S, VmExitControls as Ex, VmEntryControls as En } from '../hw/vmx/vmxControls';
 import type { HostPhysMem } from '../hw/physMem';
 
 /** Guest register state at VM start (from the loader). */
@@ -28,13 +28,14 @@ export const CR0_HOST_OWNED = 0x20, CR4_HOST_OWNED = 0x2000;
 
 export function setupVmcs(v: Vmcs, caps: Map<number, bigint>, mem: HostPhysMem, eptp: number, boot: BootState, ioBitmaps: [number, number]): void {
   const w = (enc: number, val: number): void => v.write(enc, val >>> 0);
-  w(VMCS.PIN_BASED_VM_EXEC_CONTROL, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_PINBASED_CTLS)!, 0));
+  // External-interrupt exiting: a host interrupt (the VMM's kick after user input) exits the guest, as under KVM.
+  w(VMCS.PIN_BASED_VM_EXEC_CONTROL, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_PINBASED_CTLS)!, Pin.PIN_BASED_EXT_INTR_MASK));
   w(VMCS.CPU_BASED_VM_EXEC_CONTROL, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_PROCBASED_CTLS)!,
     P.CPU_BASED_HLT_EXITING | P.CPU_BASED_USE_IO_BITMAPS | P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
   w(VMCS.SECONDARY_VM_EXEC_CONTROL, adjustControls(caps.get(VMX_MSR.IA32_VMX_PROCBASED_CTLS2)!,
     S.SECONDARY_EXEC_ENABLE_EPT | S.SECONDARY_EXEC_UNRESTRICTED_GUEST));
-  w(VMCS.VM_EXIT_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_EXIT_CTLS)!, Ex.VM_EXIT_SAVE_IA32_PAT | Ex.VM_EXIT_LOAD_IA32_PAT));
-  w(VMCS.VM_ENTRY_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_ENTRY_CTLS)!, En.VM_ENTRY_LOAD_IA32_PAT));
+  w(VMCS.VM_EXIT_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_EXIT_CTLS)!, Ex.VM_EXIT_SAVE_IA32_PAT | Ex.VM_EXIT_LOAD_IA32_PAT | Ex.VM_EXIT_SAVE_IA32_EFER));
+  w(VMCS.VM_ENTRY_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_ENTRY_CTLS)!, En.VM_ENTRY_LOAD_IA32_PAT | En.VM_ENTRY_LOAD_IA32_EFER));
   w(VMCS.EXCEPTION_BITMAP, 0);
   w(VMCS.IO_BITMAP_A, ioBitmaps[0]);
   w(VMCS.IO_BITMAP_B, ioBitmaps[1]);
@@ -77,4 +78,37 @@ export function setupVmcs(v: Vmcs, caps: Map<number, bigint>, mem: HostPhysMem, 
   w(VMCS.GUEST_ACTIVITY_STATE, 0);
   w(VMCS.GUEST_INTERRUPTIBILITY_INFO, 0);
   w(VMCS.GUEST_IA32_PAT, 0x00070406); w(VMCS.GUEST_IA32_PAT_HIGH, 0x00070406);
+  w(VMCS.GUEST_IA32_EFER, 0); w(VMCS.GUEST_IA32_EFER_HIGH, 0);
+}
+
+/**
+ * Shadow paging (launch `mmu: "shadow"`): what KVM's vmx sets with enable_ept = 0. No EPT and no
+ * unrestricted guest; CR3-load / CR3-store exiting (no CR3-target values) and INVLPG exiting; every #PF
+ * exits (exception bitmap bit 14 with PFEC mask = match = 0, SDM 25.6.3); CR0.PE/WP/PG/NE and
+ * CR4.PSE/PAE/PGE/VMXE host-owned, so the guest's view lives in the read shadows while the processor
+ * runs with paging on (identity shadow tables while the guest's paging is off); a VPID so VM entries
+ * and exits keep the guest's TLB (SDM 29.4.3.3). GUEST_CR3 is the shadow root (shadow/shadowMmu.ts).
+ */
+export function setupShadowVmcs(v: Vmcs, caps: Map<number, bigint>, boot: BootState, vpid: number): void {
+  const w = (enc: number, val: number): void => v.write(enc, val >>> 0);
+  w(VMCS.CPU_BASED_VM_EXEC_CONTROL, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_PROCBASED_CTLS)!,
+    v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL) | P.CPU_BASED_CR3_LOAD_EXITING | P.CPU_BASED_CR3_STORE_EXITING | P.CPU_BASED_INVLPG_EXITING));
+  w(VMCS.SECONDARY_VM_EXEC_CONTROL, adjustControls(caps.get(VMX_MSR.IA32_VMX_PROCBASED_CTLS2)!,
+    (v.read(VMCS.SECONDARY_VM_EXEC_CONTROL) & ~(S.SECONDARY_EXEC_ENABLE_EPT | S.SECONDARY_EXEC_UNRESTRICTED_GUEST)) | S.SECONDARY_EXEC_ENABLE_VPID));
+  w(VMCS.VIRTUAL_PROCESSOR_ID, vpid);
+  // DR7 across exits (SDM 27.3.1 / 26.3.2.1): shadow #PF exits land between any two guest instructions.
+  w(VMCS.VM_EXIT_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_EXIT_CTLS)!, v.read(VMCS.VM_EXIT_CONTROLS) | Ex.VM_EXIT_SAVE_DEBUG_CONTROLS));
+  w(VMCS.VM_ENTRY_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_ENTRY_CTLS)!, v.read(VMCS.VM_ENTRY_CONTROLS) | En.VM_ENTRY_LOAD_DEBUG_CONTROLS));
+  w(VMCS.EPT_POINTER, 0);
+  w(VMCS.CR3_TARGET_COUNT, 0);
+  w(VMCS.EXCEPTION_BITMAP, v.read(VMCS.EXCEPTION_BITMAP) | (1 << 14));
+  w(VMCS.PAGE_FAULT_ERROR_CODE_MASK, 0);
+  w(VMCS.PAGE_FAULT_ERROR_CODE_MATCH, 0);
+  const CR0_OWNED = 0x80010021, CR4_OWNED = 0x20b0; // PG|WP|NE|PE; VMXE|PGE|PAE|PSE
+  w(VMCS.CR0_GUEST_HOST_MASK, CR0_OWNED);
+  w(VMCS.CR0_READ_SHADOW, boot.cr0 & CR0_OWNED);
+  w(VMCS.GUEST_CR0, boot.cr0 | CR0_OWNED);
+  w(VMCS.CR4_GUEST_HOST_MASK, CR4_OWNED);
+  w(VMCS.CR4_READ_SHADOW, 0);
+  w(VMCS.GUEST_CR4, CR4_HOST_OWNED);
 }

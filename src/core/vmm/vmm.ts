@@ -4,14 +4,16 @@
 import { HostPhysMem } from '../hw/physMem';
 import { GuestMemory } from './memslots';
 import { Ept } from './ept';
+import { ShadowMmu, type ShadowSync } from './shadow/shadowMmu';
 import { VCpu } from './vcpu';
-import { setupVmcs, type BootState } from './vmcsSetup';
+import { setupShadowVmcs, setupVmcs, type BootState } from './vmcsSetup';
 import { EXIT_HANDLERS } from './exitHandlers';
 import { VirtualMsrs } from './virtualMsrs';
 import { PortBus } from '../devices/portBus';
 import { DebugExit, DEBUG_EXIT_PORT } from '../devices/debugExit';
 import { ExitLog } from '../time/exitLog';
-import { RUN_BREAKPOINT, RUN_BUDGET, RUN_HALTED, RUN_SHUTDOWN, RUN_VMEXIT } from '../hw/cpu/cpu';
+import { RUN_BREAKPOINT, RUN_BUDGET, RUN_HALTED, RUN_SHUTDOWN, RUN_VMEXIT, RUN_WATCH } from '../hw/cpu/cpu';
+import { VM_EXIT } from '../hw/cpu/cpuSignals';
 import { VMCS } from '../hw/vmx/vmcsFields';
 import { exitReasonName, basicExitReason } from '../hw/vmx/exitReasons';
 import { decodeVmcsExit } from '../hw/vmx/exitQualification';
@@ -19,8 +21,18 @@ import type { ExitEvent, StopEvent } from '../debug/debugApi';
 import { Decoder } from '../isa/decoder';
 import { Insn } from '../isa/insn';
 import { gvaToGpa } from './guestVirt';
+import { VirtualClock } from '../devices/virtualClock';
+import { prepareEntry, type InterruptController } from './irqInjection';
+import type { Snapshotable } from '../time/stateIo';
+import { vmmComponents } from '../time/vmmState';
 
-export interface VmmConfig { memMiB: number; smp: number; }
+export interface VmmConfig {
+  memMiB: number; smp: number;
+  /** Memory virtualization: EPT (default) or shadow page tables with a sync policy (shadow/shadowMmu.ts). */
+  mmu?: 'ept' | 'shadow'; shadowSync?: ShadowSync;
+  /** Most host pages the shadow tables may use (default 1024); the cache is zapped when they run out. */
+  shadowPages?: number;
+}
 
 /** Decides whether the debugger stops at an exit (returns the filter id) — set by the Vm facade. */
 export type ExitFilterFn = (exit: ExitEvent) => string | undefined;
@@ -35,6 +47,14 @@ export class Vmm {
   readonly exitLog = new ExitLog();
   readonly msrs = new VirtualMsrs();
   readonly stats = { eptMaps: 0 };
+  /** The shadow MMU when the VM runs with shadow page tables (launch `mmu: "shadow"`), else null (EPT). */
+  readonly shadow: ShadowMmu | null;
+  /** Guest time: the instruction count plus skipped idle time (devices/virtualClock.ts). */
+  readonly clock = new VirtualClock(() => (this.vcpus.length ? this.vcpus[0].cpu.icount : 0));
+  /** The virtual interrupt controller (the PC's 8259A pair), set by the machine; null: no interrupts. */
+  irqChip: InterruptController | null = null;
+  /** A device asked to stop the VM (the 8042 reset line): the reason, shown to the user. */
+  stopRequest: string | null = null;
   /** A host page of 0xff bytes mapped read-only where the guest reads unbacked guest-physical memory. */
   readonly emptyBusPage: number;
   private readonly ioBitmaps: [number, number];
@@ -60,6 +80,7 @@ export class Vmm {
     this.host.u8.fill(0xff, b, b + 4096);
     this.ioBitmaps = [a, b];
     this.ports.register(this.debugExit, DEBUG_EXIT_PORT, 4);
+    this.shadow = cfg.mmu === 'shadow' ? new ShadowMmu(this.host, this.memory, this.emptyBusPage, cfg.shadowSync ?? 'lazy', cfg.shadowPages) : null;
     for (let k = 0; k < cfg.smp; k++) this.vcpus.push(new VCpu(k, this.host));
   }
 
@@ -69,13 +90,27 @@ export class Vmm {
     vcpu.regs.fill(0);
     vcpu.regs[0] = boot.eax; vcpu.regs[3] = boot.ebx; vcpu.regs[4] = boot.esp;
     vcpu.cpu.cr2 = 0;
+    if (this.shadow) {
+      setupShadowVmcs(vcpu.vmcs, vcpu.vmx.caps, boot, vcpu.id + 1);
+      this.shadow.initVcpu(vcpu);
+    }
   }
 
   /** VM entry (VMLAUNCH the first time, VMRESUME after). Returns a stop when the entry fails. */
-  private enter(vcpu: VCpu): StopEvent | undefined {
+  private enter(vcpu: VCpu): StopEvent | undefined | null {
     vcpu.regs[4] = vcpu.vmcs.read(VMCS.GUEST_RSP) | 0;
     vcpu.loadGuestGprs();
-    const fail = vcpu.vmx.vmentry(vcpu.vmcs.launchState === 'clear');
+    let fail;
+    try {
+      fail = vcpu.vmx.vmentry(vcpu.vmcs.launchState === 'clear');
+    } catch (e) {
+      // Delivering the injected event exited (an EPT violation on the IDT, the handler or the stack):
+      // that exit is now pending, as if the guest had run (found by test/fuzz, seed 21610951).
+      if (e !== VM_EXIT) throw e;
+      vcpu.inGuest = true;
+      this.onExit(vcpu);
+      return null;
+    }
     if (fail) {
       return { kind: 'error', vcpu: vcpu.id, text: `VM entry failed: ${fail.check}${fail.field ? ` [${fail.field}]` : ''} (${fail.kind === 'vmfail' ? `VM-instruction error ${fail.code}` : `exit reason ${fail.code} with the entry-failure bit`})` };
     }
@@ -120,6 +155,7 @@ export class Vmm {
   /** A guest-requested end (exit device written). */
   checkGuestExit(vcpu: VCpu): StopEvent | undefined {
     if (this.debugExit.status >= 0) return { kind: 'exited', vcpu: vcpu.id, status: this.debugExit.status };
+    if (this.stopRequest) return { kind: 'shutdown', vcpu: vcpu.id, text: this.stopRequest };
     return undefined;
   }
 
@@ -130,15 +166,25 @@ export class Vmm {
   run(vcpu: VCpu, budget: number, single = false): StopEvent | null {
     const cpu = vcpu.cpu;
     const start = cpu.icount;
+    // Exits handled in this call are bounded too: a REP INS/OUTS exits once per iteration without
+    // retiring an instruction, and ECX = 0xffffffff must not keep run() from returning (found by
+    // test/fuzz). Stopping between an exit and the next entry is invisible to the guest.
+    let exitsLeft = Math.max(budget, 10_000);
     for (;;) {
       if (vcpu.pendingExit) {
         const s = this.handlePending(vcpu);
         if (s) return s;
         if (single) return { kind: 'step', vcpu: vcpu.id };
+        if (--exitsLeft <= 0) return null;
       }
       if (!vcpu.inGuest) {
-        const s = this.enter(vcpu);
+        const s = prepareEntry(this, vcpu) ?? this.enter(vcpu);
         if (s) return s;
+        if (s === null) {
+          const id = this.exitFilter(vcpu.pendingExit!);
+          if (id) return { kind: 'vmexit', vcpu: vcpu.id, exit: vcpu.pendingExit!, filterId: id };
+          continue;
+        }
       }
       const left = single ? 1 : budget - (cpu.icount - start);
       if (left <= 0) return null;
@@ -159,6 +205,10 @@ export class Vmm {
           return null;
         case RUN_BREAKPOINT:
           return { kind: 'breakpoint', vcpu: vcpu.id, address: (cpu.segBase[1] + cpu.eip) >>> 0 };
+        case RUN_WATCH: { // a debugger data watch was hit by the instruction that just completed
+          const hit = cpu.dbgWatch?.lastHit;
+          return { kind: 'breakpoint', vcpu: vcpu.id, address: (cpu.segBase[1] + cpu.eip) >>> 0, ...(hit ? { watch: { ...hit } } : {}) };
+        }
         case RUN_HALTED:
           return { kind: 'shutdown', vcpu: vcpu.id, text: `vCPU${vcpu.id} halted in the guest` };
         case RUN_SHUTDOWN:
@@ -171,7 +221,7 @@ export class Vmm {
   /** Length of the guest instruction at GUEST_RIP, decoded with the one opcode table (0 if unreadable). */
   instructionLengthAt(vcpu: VCpu): number {
     const v = vcpu.vmcs;
-    const paging = { cr0: v.read(VMCS.GUEST_CR0), cr3: v.read(VMCS.GUEST_CR3), cr4: v.read(VMCS.GUEST_CR4) };
+    const paging = this.guestPaging(vcpu);
     const base = (v.read(VMCS.GUEST_CS_BASE) + v.read(VMCS.GUEST_RIP)) >>> 0;
     const mem = this.memory;
     let bad = false;
@@ -181,8 +231,25 @@ export class Vmm {
     return this.scratch.length;
   }
 
+  /**
+   * The guest's own paging registers (for the VMM's software walks, guestVirt.ts): the VMCS under EPT;
+   * under shadow paging the guest's CR0/CR4 views and its CR3, not the shadow root the processor uses.
+   */
+  guestPaging(vcpu: VCpu): { cr0: number; cr3: number; cr4: number; pdpte?: ArrayLike<number> } {
+    const v = vcpu.vmcs;
+    if (!this.shadow) return { cr0: v.read(VMCS.GUEST_CR0), cr3: v.read(VMCS.GUEST_CR3), cr4: v.read(VMCS.GUEST_CR4) };
+    return { cr0: ShadowMmu.guestCr0(vcpu), cr3: this.shadow.guestCr3(vcpu), cr4: ShadowMmu.guestCr4(vcpu), pdpte: this.shadow.guestPdptes(vcpu) };
+  }
+
   /** Exits by reason, all vCPUs. */
   exitCounts(): Float64Array { return this.exitLog.counts; }
+
+  /**
+   * Every stateful component, in restore order (time/ saves and restores them): per vCPU its CPU,
+   * VMCS and bookkeeping; the VMM's own; each device on the port bus that implements Snapshotable.
+   * Host memory is saved separately.
+   */
+  stateComponents(): Snapshotable[] { return vmmComponents(this); }
 }
 
 export { RUN_BREAKPOINT };

@@ -55,6 +55,15 @@ describe('Vm on guest fixtures', function () {
     assert.ok(vm.icount > 0);
   });
 
+  it('a breakpoint at a slice boundary still fires (running in one-instruction slices)', () => {
+    const { vm } = boot('hello');
+    const at = fx('hello').symbols.serial_putc;
+    vm.setInstructionBreakpoints([at]);
+    let s: StopEvent | null = null;
+    for (let k = 0; k < 10_000 && !s; k++) s = vm.run(1);
+    assert.deepEqual(s, { kind: 'breakpoint', vcpu: 0, address: at });
+  });
+
   it('stops on a CPUID exit with the guest state in the VMCS; stepping completes the emulation', () => {
     const { vm } = boot('hello');
     vm.setExitFilters([{ id: 'exit.CPUID' }]);

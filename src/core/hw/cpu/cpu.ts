@@ -4,14 +4,19 @@
 import { HostPhysMem } from '../physMem';
 import { Decoder, DecodeFault, type ByteSource } from '../../isa/decoder';
 import { Insn } from '../../isa/insn';
-import { LF_NONE, materialize, type LazyFlagState } from './lazyFlags';
-import { Mmu, TLB_SR, TLB_SW, TLB_UR, TLB_UW } from './mmu';
+import { COND, LF_NONE, materialize, type LazyFlagState } from './lazyFlags';
+import { Mmu, TLB_SR, TLB_SW, TLB_SX, TLB_UR, TLB_UW, TLB_UX } from './mmu';
 import { ACC_FETCH, ACC_READ, ACC_WRITE, GUEST_FAULT, VM_EXIT } from './cpuSignals';
 import {
-  AR_DB, AR_P, AR_S, AR_UNUSABLE, CR0_PE, CS, DS, ES, FS, GP, GS, IF, LDTR, NP, PFV, SS, SSF, TF, TR, TS, UD, VM,
+  AR_DB, AR_P, AR_S, AR_UNUSABLE, CR0_PE, CS, DB, DFV, DS, ES, FS, GP, GS, IF, LDTR, NP, PFV, RF, SS, SSF, TF, TR, TS, UD, VM,
 } from './regs';
 import type { ExecFn } from './exec/execTypes';
-import { resolveHandlers } from './exec/registry';
+import { atomically, switchToInnerStack } from './exec/gates';
+import { checkDataBreakpoints, checkInstructionBreakpoints, DR6_FIXED1, pendingDebugTraps } from './debugExceptions';
+import { WATCH_HIT, WATCH_STOP, type WatchHook } from './watchHook';
+import { resolveHandlers, specialize } from './exec/registry';
+import { DecodeCache } from './decodeCache';
+import { HOT, translateBlock } from './exec/block';
 
 /** What VMX non-root operation installs into the CPU (hw/vmx/vmxNonRoot.ts). */
 export interface NonRootHooks {
@@ -29,6 +34,8 @@ export interface NonRootHooks {
   crRead(cpu: Cpu, insn: Insn, cr: number, value: number): number;
   /** RDMSR / WRMSR: exit per the MSR bitmaps. */
   msr(cpu: Cpu, insn: Insn, write: boolean): void;
+  /** Events at an instruction boundary (VMX-preemption timer, interrupt window, external interrupt): may exit. */
+  instructionBoundary(cpu: Cpu): void;
 }
 
 /** Port I/O that reaches devices without a VM exit (root mode, or ports the I/O bitmap passes through). */
@@ -37,8 +44,15 @@ export interface PortIo {
   portOut(port: number, size: number, value: number): void;
 }
 
+/** Exception classes for the double-fault rules (SDM Vol. 3A Table 6-4). */
+const BENIGN = 0, CONTRIBUTORY = 1, PAGE_FAULT = 2;
+/** #DE, #TS, #NP, #SS, #GP are contributory; #PF is its own class; the rest (and interrupts) are benign. */
+function exceptionClass(v: number): number {
+  return v === 0 || (v >= 10 && v <= 13) ? CONTRIBUTORY : v === 14 ? PAGE_FAULT : BENIGN;
+}
+
 /** Why runNonRoot returned. */
-export const RUN_BUDGET = 0, RUN_VMEXIT = 1, RUN_BREAKPOINT = 2, RUN_HALTED = 3, RUN_SHUTDOWN = 4;
+export const RUN_BUDGET = 0, RUN_VMEXIT = 1, RUN_BREAKPOINT = 2, RUN_HALTED = 3, RUN_SHUTDOWN = 4, RUN_WATCH = 5;
 
 export class Cpu implements LazyFlagState, ByteSource {
   // --- architectural state (SDM Vol. 3A chapter 2, Vol. 1 chapter 3) ---
@@ -64,12 +78,23 @@ export class Cpu implements LazyFlagState, ByteSource {
   interruptibility = 0;
   /** Instructions retired: the machine's clock (invariant 1). */
   icount = 0;
+  /** Debug registers armed by DR7 (bit n = DRn): instruction and data breakpoints (debugExceptions.ts). */
+  dbgInsnBps = 0; dbgDataBps = 0;
+  /** Data-breakpoint matches of the current instruction; debug traps held over a MOV SS shadow (DR6 bits). */
+  dbgHits = 0; dbgHeld = 0;
+  /** The debugger's data watches (watchHook.ts); null when none are set. */
+  dbgWatch: WatchHook | null = null;
 
   // --- VMX ---
   nonRoot = false;
   vmx: NonRootHooks | null = null;
+  /** icount at which VMX non-root operation wants `vmx.instructionBoundary` called (Infinity: never; set by VmxCpu). */
+  vmxEventAt = Infinity;
   /** Bytes of the instruction being executed (for VM-exit instruction length). */
-  readonly insn = new Insn();
+  insn = new Insn();
+  /** Decoded instructions by host-physical address (decodeCache.ts). */
+  readonly icache: DecodeCache;
+  private readonly spareInsn = new Insn();
   /** Start of the current instruction (EIP), for faults that restart it. */
   insnEip = 0;
 
@@ -78,6 +103,14 @@ export class Cpu implements LazyFlagState, ByteSource {
   /** Linear address of the pending #PF. */
   pfAddress = 0;
   private faultDepth = 0;
+  /** icount of the last INT n / INT3 / INTO that delivered through the IDT (no single-step trap after it). */
+  softIntAt = -1;
+  /**
+   * The event being delivered, in the IDT-vectoring information format (SDM 25.9.3; bit 31 valid), and
+   * its error code: a VM exit during delivery reports it (27.2.4) so the VMM can re-inject it.
+   * `injectType` is the interruption type of an event VM entry injects (set by VmxCpu, used once).
+   */
+  vectoring = 0; vectoringError = 0; injectType = -1;
 
   // --- plumbing ---
   readonly mmu: Mmu;
@@ -91,6 +124,7 @@ export class Cpu implements LazyFlagState, ByteSource {
 
   constructor(readonly id: number, readonly mem: HostPhysMem) {
     this.mmu = new Mmu(this);
+    this.icache = new DecodeCache(mem);
     this.handlers = resolveHandlers();
     this.reset();
   }
@@ -133,19 +167,8 @@ export class Cpu implements LazyFlagState, ByteSource {
 
   /** Condition codes in Jcc/SETcc/CMOVcc order (SDM Vol. 1 Table B-1). */
   cond(cc: number): boolean {
-    const f = this.getEflags();
-    let r: boolean;
-    switch (cc >> 1) {
-      case 0: r = (f & 0x800) !== 0; break; // O
-      case 1: r = (f & 1) !== 0; break; // B
-      case 2: r = (f & 0x40) !== 0; break; // E
-      case 3: r = (f & 0x41) !== 0; break; // BE
-      case 4: r = (f & 0x80) !== 0; break; // S
-      case 5: r = (f & 4) !== 0; break; // P
-      case 6: r = ((f >> 7) & 1) !== ((f >> 11) & 1); break; // L
-      default: r = (f & 0x40) !== 0 || ((f >> 7) & 1) !== ((f >> 11) & 1); break; // LE
-    }
-    return (cc & 1) ? !r : r;
+    // Evaluated from the recorded lazy operation where cheap (lazyFlags.ts COND), else materialized.
+    return COND[cc & 15](this);
   }
 
   get protectedMode(): boolean { return (this.cr0 & CR0_PE) !== 0 && !(this.eflags & VM); }
@@ -189,22 +212,58 @@ export class Cpu implements LazyFlagState, ByteSource {
   private need(write: boolean): number {
     return this.cpl === 3 ? (write ? TLB_UW : TLB_UR) : (write ? TLB_SW : TLB_SR);
   }
-  private hpa(lin: number, access: number): number {
+  private hpa(lin: number, access: number, size = 1): number {
     const e = this.mmu.tlb[lin >>> 12];
-    if (e & this.need(access === ACC_WRITE)) return (e & ~0xfff) | (lin & 0xfff);
-    return this.mmu.translate(lin, access);
+    if (e & this.need(access === ACC_WRITE)) {
+      const hit = (e & ~0xfff) | (lin & 0xfff);
+      // A write to a page with decoded instructions drops them (self-modifying code stays correct).
+      if (access === ACC_WRITE && this.mem.codePages[hit >>> 12] !== 0) this.mem.codeWritten(hit >>> 12);
+      return hit;
+    }
+    const h = this.mmu.translate(lin, access);
+    if (access === ACC_WRITE && this.mem.codePages[h >>> 12] !== 0) this.mem.codeWritten(h >>> 12);
+    // Pages holding a data breakpoint are never cached in the TLB, so every access to them lands here.
+    if (this.dbgDataBps) checkDataBreakpoints(this, lin, size, access === ACC_WRITE);
+    if (this.dbgWatch !== null && this.dbgWatch.check(lin, h, size, access === ACC_WRITE)) this.dbgHits |= WATCH_HIT;
+    return h;
   }
-  readLin8(lin: number): number { return this.mem.u8[this.hpa(lin, ACC_READ)]; }
+  // Fast paths: a TLB hit with the permission bit for the current privilege (TLB_SR << 2 is TLB_UR,
+  // TLB_SW << 2 is TLB_UW: CPL 3 is a user access, CPL 0-2 supervisor) and no page crossing reads or
+  // writes host memory directly; anything else takes the general path through hpa().
+  readLin8(lin: number): number {
+    const e = this.mmu.tlb[lin >>> 12];
+    if ((e & (TLB_SR << (this.cpl & 2))) !== 0) return this.mem.u8[(e & ~0xfff) | (lin & 0xfff)];
+    return this.mem.u8[this.hpa(lin, ACC_READ)];
+  }
   readLin16(lin: number): number {
+    const e = this.mmu.tlb[lin >>> 12];
+    if ((e & (TLB_SR << (this.cpl & 2))) !== 0 && (lin & 0xfff) !== 0xfff) {
+      const h = (e & ~0xfff) | (lin & 0xfff), u8 = this.mem.u8;
+      return u8[h] | (u8[h + 1] << 8);
+    }
     if ((lin & 0xfff) === 0xfff) return this.readLin8(lin) | (this.readLin8(lin + 1) << 8);
-    const h = this.hpa(lin, ACC_READ);
+    const h = this.hpa(lin, ACC_READ, 2);
     return this.mem.u8[h] | (this.mem.u8[h + 1] << 8);
   }
   readLin32(lin: number): number {
+    const e = this.mmu.tlb[lin >>> 12];
+    if ((e & (TLB_SR << (this.cpl & 2))) !== 0 && (lin & 0xfff) <= 0xffc) {
+      const h = (e & ~0xfff) | (lin & 0xfff);
+      return (h & 3) === 0 ? this.mem.i32[h >> 2] : this.mem.read32(h as never);
+    }
     if ((lin & 0xfff) > 0xffc) return this.readLin16(lin) | (this.readLin16(lin + 2) << 16);
-    return this.mem.read32(this.hpa(lin, ACC_READ) as never);
+    return this.mem.read32(this.hpa(lin, ACC_READ, 4) as never);
   }
-  writeLin8(lin: number, v: number): void { this.mem.u8[this.hpa(lin, ACC_WRITE)] = v; }
+  writeLin8(lin: number, v: number): void {
+    const e = this.mmu.tlb[lin >>> 12];
+    if ((e & (TLB_SW << (this.cpl & 2))) !== 0) {
+      const h = (e & ~0xfff) | (lin & 0xfff);
+      if (this.mem.codePages[h >>> 12] !== 0) this.mem.codeWritten(h >>> 12);
+      this.mem.u8[h] = v;
+      return;
+    }
+    this.mem.u8[this.hpa(lin, ACC_WRITE)] = v;
+  }
   writeLin16(lin: number, v: number): void {
     if ((lin & 0xfff) === 0xfff) {
       // Check both pages before writing either, so a fault leaves memory unchanged.
@@ -212,16 +271,24 @@ export class Cpu implements LazyFlagState, ByteSource {
       this.mem.u8[a] = v; this.mem.u8[b] = v >> 8;
       return;
     }
-    const h = this.hpa(lin, ACC_WRITE);
+    const h = this.hpa(lin, ACC_WRITE, 2);
     this.mem.u8[h] = v; this.mem.u8[h + 1] = v >> 8;
   }
   writeLin32(lin: number, v: number): void {
+    const e = this.mmu.tlb[lin >>> 12];
+    if ((e & (TLB_SW << (this.cpl & 2))) !== 0 && (lin & 0xfff) <= 0xffc) {
+      const h = (e & ~0xfff) | (lin & 0xfff);
+      if (this.mem.codePages[h >>> 12] !== 0) this.mem.codeWritten(h >>> 12);
+      if ((h & 3) === 0) this.mem.i32[h >> 2] = v;
+      else { const u8 = this.mem.u8; u8[h] = v; u8[h + 1] = v >> 8; u8[h + 2] = v >> 16; u8[h + 3] = v >> 24; }
+      return;
+    }
     if ((lin & 0xfff) > 0xffc) {
       for (let k = 0; k < 4; k++) this.hpa(lin + k, ACC_WRITE);
       for (let k = 0; k < 4; k++) this.mem.u8[this.hpa(lin + k, ACC_WRITE)] = v >> (8 * k);
       return;
     }
-    this.mem.write32(this.hpa(lin, ACC_WRITE) as never, v);
+    this.mem.write32(this.hpa(lin, ACC_WRITE, 4) as never, v);
   }
   readLin(lin: number, size: number): number {
     return size === 32 ? this.readLin32(lin) : size === 16 ? this.readLin16(lin) : this.readLin8(lin);
@@ -233,21 +300,25 @@ export class Cpu implements LazyFlagState, ByteSource {
   byteAt(offset: number): number {
     const lin = (this.segBase[CS] + ((this.insnEip + offset) & (this.codeSize === 32 ? -1 : 0xffff))) | 0;
     const e = this.mmu.tlb[lin >>> 12];
-    if (e & this.need(false)) return this.mem.u8[(e & ~0xfff) | (lin & 0xfff)];
+    if (e & (this.cpl === 3 ? TLB_UX : TLB_SX)) return this.mem.u8[(e & ~0xfff) | (lin & 0xfff)];
     return this.mem.u8[this.mmu.translate(lin, ACC_FETCH)];
   }
 
   // ------------------------------------------------------------------ segmentation
   /**
    * Linear address of seg:offset for an access of `size` bytes, with the limit check
-   * (SDM Vol. 3A 5.3; expand-down segments arrive with issue 3). #GP(0), or #SS(0) for SS.
+   * (SDM Vol. 3A 5.3). #GP(0), or #SS(0) for SS. An expand-down data segment (type bit 2) holds the
+   * offsets above its limit up to 0xffff, or 0xffffffff when its B flag is set (SDM 5.3).
    */
   linear(seg: number, offset: number, size: number): number {
     const ar = this.segAr[seg];
     if (this.protectedMode) {
       if (ar & AR_UNUSABLE) this.raise(seg === SS ? SSF : GP, 0);
       const last = (offset >>> 0) + size - 1;
-      if (last > (this.segLimit[seg] >>> 0)) this.raise(seg === SS ? SSF : GP, 0);
+      if ((ar & 0x1c) === 0x14) {
+        const upper = ar & AR_DB ? 0xffffffff : 0xffff;
+        if ((offset >>> 0) <= (this.segLimit[seg] >>> 0) || last > upper) this.raise(seg === SS ? SSF : GP, 0);
+      } else if (last > (this.segLimit[seg] >>> 0)) this.raise(seg === SS ? SSF : GP, 0);
     }
     return (this.segBase[seg] + offset) | 0;
   }
@@ -375,27 +446,105 @@ export class Cpu implements LazyFlagState, ByteSource {
   /** Execute one instruction (or deliver the fault it raises). Throws VM_EXIT out to the caller. */
   step(): void {
     this.insnEip = this.eip;
+    // EFLAGS.TF as the instruction begins (single step) and RF (suppresses instruction breakpoints);
+    // RF is cleared once the instruction completes (SDM 17.3.1.1), IRET may load it again.
+    const dbg = this.eflags & (TF | RF);
     try {
-      const i = this.insn;
-      i.address = (this.segBase[CS] + this.eip) | 0;
-      if (!this.decoder.decode(this, this.codeSize, i)) {
-        if (this.decoder.fault === DecodeFault.TooLong) this.raiseGP(0);
-        this.raiseUD();
-      }
+      const address = (this.segBase[CS] + this.eip) | 0;
+      if (this.dbgInsnBps && !(dbg & RF)) checkInstructionBreakpoints(this, address);
+      if (dbg & RF) this.eflags &= ~RF;
+      const i = this.fetchDecoded(address);
+      i.address = address;
       const shadow = this.interruptibility;
       const def = i.def;
       if (def.privileged && this.cpl !== 0) this.raiseGP(0);
       if (this.nonRoot && def.exit) this.vmx!.instruction(this, i);
-      this.handlers[def.index](this, i);
+      i.exec(this, i);
       // STI / MOV SS blocking lasts for one instruction (SDM Vol. 3A 6.8.3).
       if (shadow) this.interruptibility &= ~shadow;
       this.icount++;
       this.faultDepth = 0;
+      if ((dbg & TF) || this.dbgHits || this.dbgHeld) this.debugTrap((dbg & TF) !== 0);
     } catch (e) {
       if (e !== GUEST_FAULT) throw e;
       this.eip = this.insnEip;
+      this.dbgHits = 0;
+      if (dbg & RF) this.eflags |= RF;
       this.deliverException(this.excVector, this.excHasError ? this.excError : -1, 0, false);
     }
+  }
+
+  /**
+   * The decoded instruction at `lin` (= CS:EIP): from the decoded-instruction cache when the page was
+   * seen before, else decoded now (and cached when the instruction lies within one page).
+   */
+  private fetchDecoded(lin: number): Insn {
+    const size = this.codeSize;
+    const e = this.mmu.tlb[lin >>> 12];
+    const h = (e & (this.cpl === 3 ? TLB_UX : TLB_SX)) ? (e & ~0xfff) | (lin & 0xfff) : this.mmu.translate(lin, ACC_FETCH);
+    const cached = this.icache.lookup(h, size);
+    if (cached !== undefined) { this.insn = cached; return cached; }
+    const cacheable = (lin & 0xfff) <= 0x1000 - 15;
+    const i = cacheable ? new Insn() : this.spareInsn;
+    if (!this.decoder.decode(this, size, i)) {
+      if (this.decoder.fault === DecodeFault.TooLong) this.raiseGP(0);
+      this.raiseUD();
+    }
+    i.decodedFor = size;
+    specialize(i);
+    if (cacheable) this.icache.store(h, i);
+    this.insn = i;
+    return i;
+  }
+
+  /**
+   * The fast loop: instructions already in the decoded-instruction cache whose handlers are fast-loop
+   * safe (Insn.fast) run back to back, each as `i.exec(cpu, i)`, until `limit` (an icount). The caller
+   * has checked what step() checks per instruction (TF, RF, interruptibility, debug registers,
+   * breakpoints) and fast instructions cannot change it. Anything else (a miss in the TLB or the
+   * cache, a system instruction) goes through one step() and back to the caller. A fault propagates
+   * (GUEST_FAULT) with insnEip at the faulting instruction.
+   */
+  private runFast(limit: number): void {
+    const tlb = this.mmu.tlb, icache = this.icache, segBase = this.segBase;
+    while (this.icount < limit) {
+      const eip = this.eip;
+      const lin = (segBase[CS] + eip) | 0;
+      const e = tlb[lin >>> 12];
+      const h = (e & ~0xfff) | (lin & 0xfff);
+      // TLB_SX << 1 is TLB_UX: CPL 3 fetches are user accesses.
+      const i = (e & (TLB_SX << ((this.cpl & 2) >> 1))) !== 0
+        ? icache.lookup(h, (this.cr0 & CR0_PE) !== 0 && (this.eflags & VM) === 0 && (this.segAr[CS] & AR_DB) !== 0 ? 32 : 16)
+        : undefined;
+      if (i === undefined || !i.fast) { this.step(); return; }
+      // A translated block when it fits before the limit (exec/block.ts); hot starts get translated.
+      const block = i.block;
+      if (block !== null) {
+        if (this.icount + i.blockLength <= limit) { block(this); continue; }
+      } else if (i.hot >= 0 && ++i.hot >= HOT) {
+        const b = translateBlock(icache, i, h);
+        if (b === null) i.hot = -1; else { i.block = b.fn; i.blockLength = b.length; }
+      }
+      this.insnEip = eip;
+      this.insn = i;
+      i.exec(this, i);
+      this.icount++;
+      this.faultDepth = 0;
+    }
+  }
+
+  /** Debug traps after a completed instruction (single step, data breakpoints): #DB with DR6 (SDM 17.3). */
+  private debugTrap(tf: boolean): void {
+    // An instruction that delivered a software interrupt entered its handler with TF clear: the
+    // single-step trap is taken after the handler's IRET, not before its first instruction.
+    if (tf && this.softIntAt === this.icount - 1) tf = false;
+    const watch = (this.dbgHits & WATCH_HIT) !== 0;
+    const bits = pendingDebugTraps(this, tf, (this.interruptibility & 2) !== 0);
+    if (watch && !bits) throw WATCH_STOP; // the debugger's data watch: stop after the instruction
+    if (!bits) return;
+    this.dr[6] = (this.dr[6] & ~0x400f) | bits | DR6_FIXED1;
+    this.insnEip = this.eip; // a trap: the saved EIP (and a VM exit's GUEST_RIP) is the next instruction
+    this.deliverException(DB, -1, 0, false);
   }
 
   /**
@@ -405,21 +554,39 @@ export class Cpu implements LazyFlagState, ByteSource {
   run(budget: number): number {
     const stopAt = this.icount + budget;
     const bps = this.breakpoints;
-    try {
-      while (this.icount < stopAt) {
-        if (this.activity !== 0) return this.activity === 2 ? RUN_SHUTDOWN : RUN_HALTED;
-        if (bps.size) {
-          const pc = (this.segBase[CS] + this.eip) | 0;
-          if (bps.has(pc >>> 0) && this.bpSkip !== pc) return RUN_BREAKPOINT;
-          this.bpSkip = -1;
+    for (;;) {
+      try {
+        while (this.icount < stopAt) {
+          if (this.activity !== 0) return this.activity === 2 ? RUN_SHUTDOWN : RUN_HALTED;
+          if (bps.size) {
+            const pc = (this.segBase[CS] + this.eip) | 0;
+            if (bps.has(pc >>> 0) && this.bpSkip !== pc) return RUN_BREAKPOINT;
+            this.bpSkip = -1;
+          }
+          if (this.icount >= this.vmxEventAt) this.vmx!.instructionBoundary(this);
+          // Nothing that step() checks per instruction is armed: run the fast loop up to the budget or
+          // the next VMX boundary event, else one instruction the general way.
+          const limit = stopAt < this.vmxEventAt ? stopAt : this.vmxEventAt;
+          if ((this.eflags & (TF | RF)) === 0 && (this.interruptibility | this.dbgInsnBps | this.dbgDataBps | this.dbgHeld) === 0
+            && bps.size === 0 && this.dbgWatch === null && limit > this.icount) this.runFast(limit);
+          else this.step();
         }
-        this.step();
+        return RUN_BUDGET;
+      } catch (e) {
+        if (e === VM_EXIT) return RUN_VMEXIT;
+        if (e === WATCH_STOP) return RUN_WATCH;
+        if (e !== GUEST_FAULT) throw e;
       }
-    } catch (e) {
-      if (e === VM_EXIT) return RUN_VMEXIT;
-      throw e;
+      // A fault raised in the fast loop: restart the instruction and deliver it, as step() does.
+      try {
+        this.eip = this.insnEip;
+        this.dbgHits = 0;
+        this.deliverException(this.excVector, this.excHasError ? this.excError : -1, 0, false);
+      } catch (e) {
+        if (e === VM_EXIT) return RUN_VMEXIT;
+        throw e;
+      }
     }
-    return RUN_BUDGET;
   }
 
   // ------------------------------------------------------------------ exceptions and interrupts
@@ -430,30 +597,36 @@ export class Cpu implements LazyFlagState, ByteSource {
    */
   deliverException(vector: number, errorCode: number, insnLength: number, software: boolean): void {
     if (this.vmx && this.nonRoot) this.vmx.exception(this, vector, errorCode, errorCode >= 0, insnLength, software);
-    if (++this.faultDepth > 3 || (this.faultDepth > 1 && vector === 8)) {
-      this.faultDepth = 0;
-      this.tripleFault();
-      return;
-    }
-    const depth = this.faultDepth;
+    // Safety net only: the class rules below end every chain in #DF and then a triple fault.
+    if (++this.faultDepth > 8) { this.faultDepth = 0; this.tripleFault(); return; }
     if (vector === PFV && !software) this.cr2 = this.pfAddress;
+    const type = this.injectType >= 0 ? this.injectType : software ? (vector === 3 || vector === 4 ? 6 : 4) : vector === 2 ? 2 : 3;
+    this.injectType = -1;
+    this.vectoring = (0x80000000 | vector | (type << 8) | (errorCode >= 0 ? 0x800 : 0)) >>> 0;
+    this.vectoringError = errorCode >= 0 ? errorCode : 0;
     try {
       if (this.protectedMode) this.deliverProtected(vector, errorCode, software);
       else this.deliverReal(vector);
     } catch (e) {
       if (e !== GUEST_FAULT) throw e;
-      // A fault while delivering: contributory/page-fault pairs become #DF (SDM Table 6-5).
-      const second = this.excVector;
+      const second = this.excVector, secondError = this.excHasError ? this.excError : -1;
       if (software) this.eip = this.insnEip; // a fault delivering INT n points at the INT
-      if (depth >= 2 || vector === 8) { this.faultDepth = 0; this.tripleFault(); return; }
-      const contributory = (v: number): boolean => v === 0 || (v >= 10 && v <= 13);
-      if ((contributory(vector) && contributory(second)) || (vector === 14 && (contributory(second) || second === 14))) {
-        this.deliverException(8, 0, 0, false);
+      // In VMX non-root operation the nested exception is subject to the exception bitmap (a #PF exit
+      // while delivering, under shadow paging), with the first event in IDT-vectoring information.
+      if (this.vmx && this.nonRoot) this.vmx.exception(this, second, secondError, secondError >= 0, 0, false);
+      // SDM Table 6-5: a fault while delivering #DF shuts the processor down (triple fault);
+      // contributory then contributory, and page fault then contributory or page fault, become #DF;
+      // any other pair is handled serially (the second exception is delivered).
+      if (vector === DFV) { this.faultDepth = 0; this.tripleFault(); return; }
+      const c1 = exceptionClass(vector), c2 = exceptionClass(second);
+      if ((c1 === CONTRIBUTORY && c2 === CONTRIBUTORY) || (c1 === PAGE_FAULT && c2 !== BENIGN)) {
+        this.deliverException(DFV, 0, 0, false);
       } else {
-        this.deliverException(second, this.excHasError ? this.excError : -1, 0, false);
+        this.deliverException(second, secondError, 0, false);
       }
     }
     this.faultDepth = 0;
+    this.vectoring = 0;
   }
 
   /** Triple fault: shutdown, or VM exit reason 2 in VMX non-root operation (SDM Vol. 3C 27.2). */
@@ -498,24 +671,24 @@ export class Cpu implements LazyFlagState, ByteSource {
     const conforming = (car & 4) !== 0;
     const size = is32 ? 32 : 16;
     const oldFlags = this.getEflags();
-    if (!conforming && dpl < this.cpl) {
-      // Inner-privilege: switch to the stack in the TSS for the new CPL (SDM 6.12.1).
-      const [ss, esp] = this.tssStack(dpl);
-      const oldSs = this.segSel[SS], oldEsp = this.reg[4], oldCpl = this.cpl;
-      this.cpl = dpl;
-      try {
-        this.loadSeg(SS, ss);
-      } catch (e) { this.cpl = oldCpl; throw e; }
-      this.interruptibility &= ~2;
-      this.reg[4] = esp;
-      this.push(size, oldSs);
-      this.push(size, oldEsp);
-    }
-    this.push(size, oldFlags);
-    this.push(size, this.segSel[CS]);
-    this.push(size, this.eip);
-    if (errorCode >= 0) this.push(size, errorCode);
-    this.loadCs(sel, clo, chi, conforming ? this.cpl : dpl);
+    if (offset >>> 0 > Cpu.descLimit(clo, chi) >>> 0) this.raiseGP(ext);
+    atomically(this, () => {
+      const oldCs = this.segSel[CS];
+      if (!conforming && dpl < this.cpl) {
+        // Inner-privilege: switch to the stack in the TSS for the new CPL (SDM 6.12.1), #TS/#SS checks.
+        const oldSs = this.segSel[SS], oldEsp = this.reg[4];
+        const esp = switchToInnerStack(this, dpl, ext);
+        this.cpl = dpl;
+        this.reg[4] = esp;
+        this.push(size, oldSs);
+        this.push(size, oldEsp);
+      }
+      this.push(size, oldFlags);
+      this.push(size, oldCs);
+      this.push(size, this.eip);
+      if (errorCode >= 0) this.push(size, errorCode);
+      this.loadCs(sel, clo, chi, conforming ? this.cpl : dpl);
+    });
     this.eip = offset;
     this.eflags &= ~(TF | 0x4000 /* NT */ | VM | 0x10000 /* RF */);
     if (!trap) this.eflags &= ~IF;

@@ -70,3 +70,50 @@ export function materialize(s: LazyFlagState): number {
 }
 
 export { parity as PARITY };
+
+/**
+ * Condition codes (Jcc/SETcc/CMOVcc order, SDM Vol. 1 Table B-1) evaluated from the recorded
+ * operation where that is cheap, without materializing the other flags: ZF and SF come from the
+ * result for every lazy op, CF/BE/L/LE from the operands of SUB/CMP, CF from those of ADD, and
+ * everything is trivial after a logic op. Other cases materialize. One small function per cc keeps
+ * each call site monomorphic.
+ */
+export type CondFn = (s: LazyFlagState) => boolean;
+
+const zf = (s: LazyFlagState): boolean => (s.lfOp !== LF_NONE ? (s.lfRes << (32 - s.lfSize)) === 0 : (s.eflags & 0x40) !== 0);
+const sf = (s: LazyFlagState): boolean => (s.lfOp !== LF_NONE ? (s.lfRes << (32 - s.lfSize)) < 0 : (s.eflags & 0x80) !== 0);
+const flags = (s: LazyFlagState): number => (s.lfOp !== LF_NONE ? materialize(s) : s.eflags);
+function cf(s: LazyFlagState): boolean {
+  const op = s.lfOp, sh = 32 - s.lfSize;
+  if (op === LF_SUB) return (s.lfDst << sh) >>> 0 < (s.lfSrc << sh) >>> 0;
+  if (op === LF_LOGIC) return false;
+  if (op === LF_ADD) return (s.lfRes << sh) >>> 0 < (s.lfDst << sh) >>> 0;
+  return (flags(s) & 1) !== 0;
+}
+function be(s: LazyFlagState): boolean {
+  const op = s.lfOp, sh = 32 - s.lfSize;
+  if (op === LF_SUB) return (s.lfDst << sh) >>> 0 <= (s.lfSrc << sh) >>> 0;
+  if (op === LF_LOGIC) return (s.lfRes << sh) === 0;
+  return (flags(s) & 0x41) !== 0;
+}
+function lt(s: LazyFlagState): boolean {
+  const op = s.lfOp, sh = 32 - s.lfSize;
+  if (op === LF_SUB) return (s.lfDst << sh) < (s.lfSrc << sh);
+  if (op === LF_LOGIC) return (s.lfRes << sh) < 0;
+  const f = flags(s);
+  return ((f >> 7) & 1) !== ((f >> 11) & 1);
+}
+function le(s: LazyFlagState): boolean {
+  const op = s.lfOp, sh = 32 - s.lfSize;
+  if (op === LF_SUB) return (s.lfDst << sh) <= (s.lfSrc << sh);
+  if (op === LF_LOGIC) return (s.lfRes << sh) <= 0;
+  const f = flags(s);
+  return (f & 0x40) !== 0 || ((f >> 7) & 1) !== ((f >> 11) & 1);
+}
+const of = (s: LazyFlagState): boolean => (s.lfOp === LF_LOGIC ? false : (flags(s) & 0x800) !== 0);
+const pf = (s: LazyFlagState): boolean => (s.lfOp !== LF_NONE ? parity[s.lfRes & 0xff] !== 0 : (s.eflags & 4) !== 0);
+
+export const COND: readonly CondFn[] = [
+  of, (s) => !of(s), cf, (s) => !cf(s), zf, (s) => !zf(s), be, (s) => !be(s),
+  sf, (s) => !sf(s), pf, (s) => !pf(s), lt, (s) => !lt(s), le, (s) => !le(s),
+];

@@ -8,11 +8,17 @@
 // INVLPG sees stale translations, exactly as on hardware.
 import type { Cpu } from './cpu';
 import type { Hpa } from '../../types';
-import { ACC_WRITE } from './cpuSignals';
-import { CR0_PG, CR0_WP, CR4_PGE, CR4_PSE, PFV } from './regs';
+import { ACC_FETCH, ACC_READ, ACC_WRITE } from './cpuSignals';
+import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, PFV } from './regs';
 
-// TLB entry: host page address (bits 31:12) | permission bits. 0 = invalid.
-export const TLB_SR = 1, TLB_SW = 2, TLB_UR = 4, TLB_UW = 8, TLB_GLOBAL = 16;
+// TLB entry: host page address (bits 31:12) | permission bits. 0 = invalid. Execute permission is
+// separate from read permission because PAE paging has XD (SDM 4.6.2).
+export const TLB_SR = 1, TLB_SW = 2, TLB_UR = 4, TLB_UW = 8, TLB_GLOBAL = 16, TLB_SX = 32, TLB_UX = 64;
+const TLB_ALL = TLB_SR | TLB_SW | TLB_UR | TLB_UW | TLB_SX | TLB_UX;
+/** #PF error-code bits (SDM Vol. 3A Figure 4-12). */
+export const PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_I = 16;
+/** IA32_EFER.NXE (SDM Vol. 4 Table 2-2, MSR 0xC0000080 bit 11). */
+export const EFER_NXE = 0x800;
 const TLB_TRACK = 4096;
 
 /** Result of an EPT walk that failed: the exit to take. */
@@ -30,6 +36,9 @@ export interface EptWalker {
 
 export class Mmu {
   readonly tlb = new Int32Array(1 << 20);
+  /** The PDPTE registers of PAE paging (SDM 4.4.1): [lo, hi] x 4. */
+  readonly pdpte = new Int32Array(8);
+  private readonly pdpteTmp = new Int32Array(8);
   private readonly tracked = new Int32Array(TLB_TRACK);
   private nTracked = 0;
   private overflow = false;
@@ -63,7 +72,21 @@ export class Mmu {
     this.tlb[lin >>> 12] = 0;
   }
 
+  /** Pages that hold a data breakpoint (DR0-DR3): never cached, so each access is checked. */
+  private watched: number[] = [];
+  /** The debugger's data watches (Cpu.dbgWatch): pages they cover are never cached. */
+  noCache: ((linPage: number, hostPage: number) => boolean) | null = null;
+  setWatchedPages(pages: number[]): void {
+    this.watched = pages;
+    for (const p of pages) this.tlb[p] = 0;
+  }
+
   private fill(page: number, entry: number): void {
+    // Write access granted: the host page may be written from now on without a walk (time travel's
+    // dirty-page tracking; a checkpoint flushes the TLB so the next write walks again).
+    if (entry & (TLB_SW | TLB_UW)) this.cpu.mem.dirty[entry >>> 12] = 1;
+    if (this.watched.length && this.watched.includes(page)) return;
+    if (this.noCache !== null && this.noCache(page, entry >>> 12)) return;
     if (this.tlb[page] === 0) {
       if (this.nTracked < TLB_TRACK) this.tracked[this.nTracked++] = page;
       else this.overflow = true;
@@ -89,21 +112,24 @@ export class Mmu {
     const page = lin >>> 12;
     if (!(cpu.cr0 & CR0_PG)) {
       const hpa = this.gpaToHpa(lin & ~0xfff, access, lin, true);
-      this.fill(page, (hpa & ~0xfff) | TLB_SR | TLB_SW | TLB_UR | TLB_UW);
+      this.fill(page, (hpa & ~0xfff) | TLB_ALL);
       return hpa | (lin & 0xfff);
     }
-    // 32-bit paging (SDM 4.3). PAE paging arrives with issue 3.
+    if (cpu.cr4 & CR4_PAE) return this.translatePae(lin, access, user);
+    // 32-bit paging (SDM 4.3).
     const mem = cpu.mem;
     const write = access === ACC_WRITE;
     const pdeGpa = ((cpu.cr3 & ~0xfff) + ((lin >>> 22) << 2)) >>> 0;
     const pdeHpa = this.gpaToHpa(pdeGpa, ACC_WRITE /* may set A */, lin, false);
     let pde = mem.read32(pdeHpa);
-    if (!(pde & 1)) return this.pageFault(lin, access, user, false);
+    if (!(pde & 1)) return this.pageFault(lin, access, user, 0);
     let frameGpa: number;
     let rw: number, us: number, global: number, dirty: boolean;
     if ((pde & 0x80) && (cpu.cr4 & CR4_PSE)) {
+      // 4-MiB page: without PSE-36 (not in CPUID), PDE bits 21:13 are reserved (SDM Table 4-6).
+      if (pde & 0x3fe000) return this.pageFault(lin, access, user, PF_P | PF_RSVD);
       rw = pde & 2; us = pde & 4; global = pde & 0x100;
-      if (!this.permitted(rw, us, user, write)) return this.pageFault(lin, access, user, true);
+      if (!this.permitted(rw, us, user, write)) return this.pageFault(lin, access, user, PF_P);
       const upd = pde | 0x20 | (write ? 0x40 : 0);
       if (upd !== pde) { mem.write32(pdeHpa, upd); pde = upd; }
       dirty = (pde & 0x40) !== 0;
@@ -112,23 +138,79 @@ export class Mmu {
       const pteGpa = ((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) >>> 0;
       const pteHpa = this.gpaToHpa(pteGpa, ACC_WRITE, lin, false);
       let pte = mem.read32(pteHpa);
-      if (!(pte & 1)) return this.pageFault(lin, access, user, false);
+      if (!(pte & 1)) return this.pageFault(lin, access, user, 0);
       rw = pde & pte & 2; us = pde & pte & 4; global = pte & 0x100;
-      if (!this.permitted(rw, us, user, write)) return this.pageFault(lin, access, user, true);
+      if (!this.permitted(rw, us, user, write)) return this.pageFault(lin, access, user, PF_P);
       if (!(pde & 0x20)) mem.write32(pdeHpa, pde | 0x20);
       const upd = pte | 0x20 | (write ? 0x40 : 0);
       if (upd !== pte) { mem.write32(pteHpa, upd); pte = upd; }
       dirty = (pte & 0x40) !== 0;
       frameGpa = (pte & ~0xfff) >>> 0;
     }
+    return this.finish(lin, access, frameGpa, rw, us, global, dirty, true);
+  }
+
+  /**
+   * PAE paging (SDM 4.4): the four PDPTEs were loaded into registers when CR3 was loaded (4.4.1);
+   * PDEs and PTEs are 64 bits; 2-MiB pages; XD (bit 63) when IA32_EFER.NXE = 1. MAXPHYADDR is 32
+   * (CPUID.80000008H:EAX[7:0]), so address bits 63:32 of an entry are reserved (except XD with NXE).
+   */
+  private translatePae(lin: number, access: number, user: boolean): number {
+    const cpu = this.cpu, mem = cpu.mem;
+    const write = access === ACC_WRITE;
+    const nxe = (cpu.efer & EFER_NXE) !== 0;
+    const hiReserved = nxe ? 0x7fffffff : -1;
+    const k = lin >>> 30;
+    const pdpteLo = this.pdpte[2 * k];
+    if (!(pdpteLo & 1)) return this.pageFault(lin, access, user, 0);
+    const pdeGpa = ((pdpteLo & ~0xfff) + (((lin >>> 21) & 0x1ff) << 3)) >>> 0;
+    const pdeHpa = this.gpaToHpa(pdeGpa, ACC_WRITE /* may set A */, lin, false);
+    let pde = mem.read32(pdeHpa);
+    const pdeHi = mem.read32((pdeHpa + 4) as Hpa);
+    if (!(pde & 1)) return this.pageFault(lin, access, user, 0);
+    if (pdeHi & hiReserved) return this.pageFault(lin, access, user, PF_P | PF_RSVD);
+    let xd = pdeHi < 0 && nxe;
+    let frameGpa: number, rw: number, us: number, global: number, dirty: boolean;
+    if (pde & 0x80) {
+      // 2-MiB page: bits 20:13 reserved (SDM Table 4-9).
+      if (pde & 0x1fe000) return this.pageFault(lin, access, user, PF_P | PF_RSVD);
+      rw = pde & 2; us = pde & 4; global = pde & 0x100;
+      if (!this.permitted(rw, us, user, write) || (xd && access === ACC_FETCH)) return this.pageFault(lin, access, user, PF_P);
+      const upd = pde | 0x20 | (write ? 0x40 : 0);
+      if (upd !== pde) { mem.write32(pdeHpa, upd); pde = upd; }
+      dirty = (pde & 0x40) !== 0;
+      frameGpa = ((pde & 0xffe00000) | (lin & 0x1ff000)) >>> 0;
+    } else {
+      const pteGpa = ((pde & ~0xfff) + (((lin >>> 12) & 0x1ff) << 3)) >>> 0;
+      const pteHpa = this.gpaToHpa(pteGpa, ACC_WRITE, lin, false);
+      let pte = mem.read32(pteHpa);
+      const pteHi = mem.read32((pteHpa + 4) as Hpa);
+      if (!(pte & 1)) return this.pageFault(lin, access, user, 0);
+      if (pteHi & hiReserved) return this.pageFault(lin, access, user, PF_P | PF_RSVD);
+      xd = xd || (pteHi < 0 && nxe);
+      rw = pde & pte & 2; us = pde & pte & 4; global = pte & 0x100;
+      if (!this.permitted(rw, us, user, write) || (xd && access === ACC_FETCH)) return this.pageFault(lin, access, user, PF_P);
+      if (!(pde & 0x20)) mem.write32(pdeHpa, pde | 0x20);
+      const upd = pte | 0x20 | (write ? 0x40 : 0);
+      if (upd !== pte) { mem.write32(pteHpa, upd); pte = upd; }
+      dirty = (pte & 0x40) !== 0;
+      frameGpa = (pte & ~0xfff) >>> 0;
+    }
+    return this.finish(lin, access, frameGpa, rw, us, global, dirty, !xd);
+  }
+
+  /** Final translation and the TLB entry with the combined permissions. */
+  private finish(lin: number, access: number, frameGpa: number, rw: number, us: number, global: number, dirty: boolean, exec: boolean): number {
+    const cpu = this.cpu;
     const hpa = this.gpaToHpa(frameGpa, access, lin, true);
     // Write permission is cached only once the dirty bit is set, so the first write walks again.
     const wp = (cpu.cr0 & CR0_WP) !== 0;
     let e = (hpa & ~0xfff) | TLB_SR;
+    if (exec) e |= TLB_SX;
     if (dirty && (rw || !wp)) e |= TLB_SW;
-    if (us) { e |= TLB_UR; if (dirty && rw) e |= TLB_UW; }
+    if (us) { e |= TLB_UR; if (exec) e |= TLB_UX; if (dirty && rw) e |= TLB_UW; }
     if (global && (cpu.cr4 & CR4_PGE)) e |= TLB_GLOBAL;
-    this.fill(page, e);
+    this.fill(lin >>> 12, e);
     return hpa | (lin & 0xfff);
   }
 
@@ -138,10 +220,39 @@ export class Mmu {
     return true;
   }
 
-  /** #PF with the SDM error code (Vol. 3A 4.7): P, W/R, U/S. CR2 gets the linear address. */
-  private pageFault(lin: number, access: number, user: boolean, present: boolean): never {
-    const err = (present ? 1 : 0) | (access === ACC_WRITE ? 2 : 0) | (user ? 4 : 0);
+  /**
+   * #PF with the SDM error code (Vol. 3A 4.7): P (protection violation rather than not-present),
+   * W/R, U/S, RSVD (a reserved bit set in a paging-structure entry), I/D (an instruction fetch, only
+   * when PAE paging with IA32_EFER.NXE = 1). CR2 gets the linear address on delivery.
+   */
+  private pageFault(lin: number, access: number, user: boolean, bits: number): never {
+    let err = bits | (access === ACC_WRITE ? PF_W : 0) | (user ? PF_U : 0);
+    if (access === ACC_FETCH && (this.cpu.cr4 & CR4_PAE) && (this.cpu.efer & EFER_NXE)) err |= PF_I;
+    // A page fault invalidates the TLB entries for the faulting address (SDM 4.10.4.1).
+    this.tlb[lin >>> 12] = 0;
     this.cpu.raisePageFault(lin, err);
+  }
+
+  /** PAE paging is in use: CR0.PG = 1 and CR4.PAE = 1 (no IA-32e mode on this processor). */
+  paePaging(): boolean { return (this.cpu.cr0 & CR0_PG) !== 0 && (this.cpu.cr4 & CR4_PAE) !== 0; }
+
+  /**
+   * Load the four PDPTEs from the 32-byte-aligned table at CR3 (SDM 4.4.1): on MOV to CR3 with PAE
+   * paging, on MOV to CR0 setting PG with CR4.PAE = 1, on MOV to CR4 changing PAE/PGE/PSE with PAE
+   * paging. A present PDPTE with a reserved bit set (bits 2:1, 8:5, 63:MAXPHYADDR) makes the MOV
+   * fail with #GP(0) and leaves the registers unchanged. Under EPT the reads go through the EPT
+   * (SDM 29.3.3), so they may cause an EPT violation and the instruction restarts after the VMM maps.
+   */
+  loadPdptes(cr3: number): void {
+    const mem = this.cpu.mem;
+    const base = (cr3 & ~0x1f) >>> 0;
+    const tmp = this.pdpteTmp;
+    for (let k = 0; k < 4; k++) {
+      const hpa = this.gpaToHpa(base + 8 * k, ACC_READ, 0, false);
+      tmp[2 * k] = mem.read32(hpa); tmp[2 * k + 1] = mem.read32((hpa + 4) as Hpa);
+      if ((tmp[2 * k] & 1) && ((tmp[2 * k] & 0x1e6) || tmp[2 * k + 1])) this.cpu.raiseGP(0);
+    }
+    this.pdpte.set(tmp);
   }
 
   /**
@@ -151,6 +262,16 @@ export class Mmu {
   debugLinearToGpa(lin: number, gpaRead: (gpa: number) => number | undefined): number {
     const cpu = this.cpu;
     if (!(cpu.cr0 & CR0_PG)) return lin >>> 0;
+    if (cpu.cr4 & CR4_PAE) {
+      const lo = this.pdpte[2 * (lin >>> 30)];
+      if (!(lo & 1)) return -1;
+      const pde = gpaRead(((lo & ~0xfff) + (((lin >>> 21) & 0x1ff) << 3)) >>> 0);
+      if (pde === undefined || !(pde & 1)) return -1;
+      if (pde & 0x80) return ((pde & 0xffe00000) | (lin & 0x1fffff)) >>> 0;
+      const pte = gpaRead(((pde & ~0xfff) + (((lin >>> 12) & 0x1ff) << 3)) >>> 0);
+      if (pte === undefined || !(pte & 1)) return -1;
+      return ((pte & ~0xfff) | (lin & 0xfff)) >>> 0;
+    }
     const pde = gpaRead(((cpu.cr3 & ~0xfff) + ((lin >>> 22) << 2)) >>> 0);
     if (pde === undefined || !(pde & 1)) return -1;
     if ((pde & 0x80) && (cpu.cr4 & CR4_PSE)) return ((pde & 0xffc00000) | (lin & 0x3fffff)) >>> 0;

@@ -13,9 +13,10 @@ import { Vmcs } from './vmcs';
 import { VMCS } from './vmcsFields';
 import { ExitReason, exitReasonByName, VMX_EXIT_REASON_ENTRY_FAILURE } from './exitReasons';
 import { CpuBasedControls as P, PinBasedControls as Pin, SecondaryExecControls as S, VmEntryControls as En, VmExitControls as Ex } from './vmxControls';
-import { controlsAllowed, vmxCapabilityMsrs, VMX_MSR } from './vmxCapabilities';
+import { controlsAllowed, vmxCapabilityMsrs, VMX_MSR, VMX_MISC_PREEMPTION_TIMER_RATE } from './vmxCapabilities';
 import { encodeIoQualification, encodeCrAccess, encodeEptViolation, encodeInterruptionInfo, IntrType, INTR_INFO_VALID } from './exitQualification';
 import { AR_UNUSABLE, CS, SS, TR, LDTR } from '../cpu/regs';
+import { armDebugRegisters } from '../cpu/debugExceptions';
 
 /** Segment field encodings follow a pattern (SDM Appendix B): ES..TR at consecutive even encodings. */
 const SEL = (s: number): number => 0x0800 + 2 * s;
@@ -45,6 +46,12 @@ export class VmxCpu implements NonRootHooks, EptWalker {
   private eptRoot = 0;
   /** Last exit (for the hypervisor's convenience; the VMCS is the architectural record). */
   exitReason = 0;
+  /** icount (= TSC) at which the VMX-preemption timer reaches zero (Infinity: not active). */
+  preemptAt = Infinity;
+  /** A host external interrupt arrived for this processor while in non-root operation (the VMM's "kick"). */
+  kickPending = false;
+  /** The event being injected by VM entry is being delivered (the exception bitmap does not apply to it). */
+  private injecting = false;
 
   constructor(readonly cpu: Cpu) {}
 
@@ -55,6 +62,45 @@ export class VmxCpu implements NonRootHooks, EptWalker {
    * (between run slices). On hardware the VMM would do it between exits; re-latching is equivalent.
    */
   reloadExceptionBitmap(): void { if (this.vmcs) this.excBitmap = this.vmcs.read(VMCS.EXCEPTION_BITMAP); }
+
+  /**
+   * Time travel restored the processor's state (time/cpuState.ts): put it back in non-root operation
+   * with the controls latched from the current VMCS (they cannot change while the guest runs: the
+   * hypervisor writes them only between exits, and re-latches the exception bitmap when it does),
+   * or in root operation. The TLB is flushed either way.
+   */
+  restoreOperation(nonRoot: boolean): void {
+    const cpu = this.cpu;
+    if (this.vmcs && this.vmcs.launchState === 'launched') cpu.vmx = this;
+    if (nonRoot && this.vmcs) {
+      this.latchControls(this.vmcs);
+      cpu.nonRoot = true;
+      cpu.mmu.ept = (this.proc & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) && (this.proc2 & S.SECONDARY_EXEC_ENABLE_EPT) ? this : null;
+    } else {
+      cpu.nonRoot = false;
+      cpu.mmu.ept = null;
+    }
+    cpu.mmu.flushAll();
+  }
+
+  /** The VPID of the current VMCS when "enable VPID" is on (SDM 25.6.2), else 0. */
+  private vpid(): number {
+    return (this.proc & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) && (this.proc2 & S.SECONDARY_EXEC_ENABLE_VPID) && this.vmcs
+      ? this.vmcs.read(VMCS.VIRTUAL_PROCESSOR_ID) & 0xffff : 0;
+  }
+  /** The VPID whose translations the TLB holds (0: none tagged; flushed at every entry and exit). */
+  private tlbVpid = 0;
+
+  /**
+   * INVVPID (SDM Vol. 3C 30.3): invalidate translations of the current VPID. Types: 0 individual
+   * address, 1 single context, 2 all contexts, 3 single context retaining globals.
+   */
+  invvpid(type: number, linear: number): void {
+    const mmu = this.cpu.mmu;
+    if (type === 0) mmu.flushPage(linear);
+    else if (type === 3) mmu.flushNonGlobal();
+    else mmu.flushAll();
+  }
 
   // ---------------------------------------------------------------- VM entry (SDM chapter 26)
   /** VMLAUNCH (launch = true) or VMRESUME. Returns undefined on success (the CPU is in non-root operation). */
@@ -78,7 +124,12 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     cpu.nonRoot = true;
     cpu.vmx = this;
     cpu.mmu.ept = (this.proc & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) && (this.proc2 & S.SECONDARY_EXEC_ENABLE_EPT) ? this : null;
-    cpu.mmu.flushAll(); // no VPID: every entry and exit flushes (SDM 29.4.3.1)
+    // Without VPID every entry and exit flushes (SDM 29.4.3.1). With "enable VPID" and a nonzero VPID the
+    // guest's translations are tagged and survive entries and exits (29.4.3.3): the host never makes
+    // linear accesses through this TLB in this model, so one tag (the last VPID entered) is enough.
+    if (this.vpid() === 0 || this.vpid() !== this.tlbVpid) cpu.mmu.flushAll();
+    this.tlbVpid = this.vpid();
+    this.armBoundaryEvents(v);
     this.injectEvent(v);
     return undefined;
   }
@@ -196,6 +247,19 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     cpu.activity = v.read(VMCS.GUEST_ACTIVITY_STATE);
     cpu.interruptibility = v.read(VMCS.GUEST_INTERRUPTIBILITY_INFO) & 3;
     cpu.insnEip = cpu.eip;
+    armDebugRegisters(cpu);
+    // PDPTEs (SDM 26.3.2.4): with PAE paging and "enable EPT" they come from the GUEST_PDPTEn fields
+    // (the VMM keeps them current, as KVM's ept_load_pdptrs does); without EPT from guest memory at CR3.
+    if ((cpu.cr0 & 0x80000000) && (cpu.cr4 & 0x20)) {
+      if (this.proc2 & S.SECONDARY_EXEC_ENABLE_EPT) {
+        for (let k = 0; k < 4; k++) {
+          cpu.mmu.pdpte[2 * k] = v.read(VMCS.GUEST_PDPTR0 + 2 * k) | 0;
+          cpu.mmu.pdpte[2 * k + 1] = v.read(VMCS.GUEST_PDPTR0 + 2 * k + 1) | 0;
+        }
+      } else {
+        for (let k = 0; k < 8; k++) cpu.mmu.pdpte[k] = cpu.mem.read32((((cpu.cr3 & ~0x1f) >>> 0) + 4 * k) as never);
+      }
+    }
   }
 
   /** SDM 26.6: event injection through the guest IDT, after the guest state is loaded. */
@@ -210,8 +274,52 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_VALID);
     cpu.activity = 0;
     if (software) cpu.eip = (cpu.eip + len) | 0;
-    // Delivery may itself exit (a nested fault hitting the exception bitmap) or triple-fault.
-    cpu.deliverException(vector, err, len, software);
+    // The injected event itself is not subject to the exception bitmap (SDM 27.6.1, "Vectoring of
+    // injected events"); delivery may still exit (a nested fault hitting the bitmap) or triple-fault.
+    this.injecting = true;
+    cpu.injectType = type;
+    try { cpu.deliverException(vector, err, len, software); } finally { this.injecting = false; cpu.injectType = -1; }
+  }
+
+  // ---------------------------------------------------------------- events at instruction boundaries
+  /**
+   * After VM entry: arm the VMX-preemption timer (SDM 26.5.1: it counts down by one each time bit X of
+   * the TSC changes, X = IA32_VMX_MISC[4:0]; the TSC is the instruction count) and tell the CPU when to
+   * look at instruction boundaries: at once when interrupt-window exiting is on or a kick is pending.
+   */
+  private armBoundaryEvents(v: Vmcs): void {
+    const cpu = this.cpu;
+    if (this.pin & Pin.PIN_BASED_VMX_PREEMPTION_TIMER) {
+      const unit = 2 ** VMX_MISC_PREEMPTION_TIMER_RATE;
+      this.preemptAt = (Math.floor(cpu.icount / unit) + v.read(VMCS.VMX_PREEMPTION_TIMER_VALUE)) * unit;
+    } else this.preemptAt = Infinity;
+    if (!(this.pin & Pin.PIN_BASED_EXT_INTR_MASK)) this.kickPending = false;
+    cpu.vmxEventAt = (this.proc & P.CPU_BASED_INTR_WINDOW_EXITING) || this.kickPending ? 0 : this.preemptAt;
+  }
+
+  /**
+   * Called by the CPU at an instruction boundary once `cpu.vmxEventAt` is reached. In priority order
+   * (SDM 26.2 / 6.9): the VMX-preemption timer expired (exit 52); an external interrupt with
+   * "external-interrupt exiting" (exit 1: the hypervisor kicked this processor); an open interrupt
+   * window with "interrupt-window exiting" (exit 7: RFLAGS.IF = 1 and no blocking by STI or MOV SS,
+   * SDM 26.7.5). Each exit is trap-like: GUEST_RIP is the next instruction.
+   */
+  instructionBoundary(cpu: Cpu): void {
+    if (cpu.icount >= this.preemptAt) { cpu.insnEip = cpu.eip; this.exit(ExitReason.PREEMPTION_TIMER, 0); }
+    if (this.kickPending) { this.kickPending = false; cpu.insnEip = cpu.eip; this.exit(ExitReason.EXTERNAL_INTERRUPT, 0); }
+    if (this.proc & P.CPU_BASED_INTR_WINDOW_EXITING) {
+      if ((cpu.eflags & 0x200) && !(cpu.interruptibility & 3)) { cpu.insnEip = cpu.eip; this.exit(ExitReason.INTERRUPT_WINDOW, 0); }
+      cpu.vmxEventAt = 0; // the window is still shut: look again at the next boundary
+      return;
+    }
+    cpu.vmxEventAt = this.preemptAt;
+  }
+
+  /** A host interrupt for this logical processor (the VMM's kick): exits at the next boundary with external-interrupt exiting. */
+  kick(): void {
+    if (!this.cpu.nonRoot || !(this.pin & Pin.PIN_BASED_EXT_INTR_MASK)) return;
+    this.kickPending = true;
+    this.cpu.vmxEventAt = 0;
   }
 
   // ---------------------------------------------------------------- VM exit (SDM chapter 27)
@@ -231,8 +339,16 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.GUEST_PHYSICAL_ADDRESS_HIGH, 0);
     v.write(VMCS.VM_EXIT_INTR_INFO, extra?.intrInfo ?? 0);
     v.write(VMCS.VM_EXIT_INTR_ERROR_CODE, extra?.intrError ?? 0);
-    v.write(VMCS.IDT_VECTORING_INFO_FIELD, 0);
+    // An exit during event delivery reports the event (SDM 27.2.4); the VMM re-injects it.
+    v.write(VMCS.IDT_VECTORING_INFO_FIELD, cpu.vectoring);
+    v.write(VMCS.IDT_VECTORING_ERROR_CODE, cpu.vectoringError);
+    cpu.vectoring = 0;
     this.exitReason = reason;
+    cpu.vmxEventAt = Infinity;
+    if (this.exitCtl & Ex.VM_EXIT_SAVE_VMX_PREEMPTION_TIMER) {
+      const unit = 2 ** VMX_MISC_PREEMPTION_TIMER_RATE;
+      v.write(VMCS.VMX_PREEMPTION_TIMER_VALUE, this.preemptAt === Infinity ? v.read(VMCS.VMX_PREEMPTION_TIMER_VALUE) : Math.max(0, this.preemptAt / unit - Math.floor(cpu.icount / unit)));
+    }
     // Save guest state (27.3). RIP is the instruction that exited (fault-like exits restart it).
     v.write(VMCS.GUEST_CR0, cpu.cr0);
     v.write(VMCS.GUEST_CR3, cpu.cr3);
@@ -249,11 +365,16 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.GUEST_SYSENTER_CS, cpu.sysenterCs); v.write(VMCS.GUEST_SYSENTER_ESP, cpu.sysenterEsp); v.write(VMCS.GUEST_SYSENTER_EIP, cpu.sysenterEip);
     if (this.exitCtl & Ex.VM_EXIT_SAVE_IA32_PAT) { v.write(VMCS.GUEST_IA32_PAT, cpu.patLo); v.write(VMCS.GUEST_IA32_PAT_HIGH, cpu.patHi); }
     if (this.exitCtl & Ex.VM_EXIT_SAVE_IA32_EFER) v.write(VMCS.GUEST_IA32_EFER, cpu.efer);
+    // PDPTEs are saved when EPT and PAE paging are in use (SDM 27.3.4).
+    if ((this.proc2 & S.SECONDARY_EXEC_ENABLE_EPT) && (cpu.cr0 & 0x80000000) && (cpu.cr4 & 0x20)) {
+      for (let k = 0; k < 8; k++) v.write(VMCS.GUEST_PDPTR0 + k, cpu.mmu.pdpte[k] >>> 0);
+    }
     v.write(VMCS.GUEST_ACTIVITY_STATE, reason === ExitReason.TRIPLE_FAULT ? 2 : cpu.activity);
     v.write(VMCS.GUEST_INTERRUPTIBILITY_INFO, cpu.interruptibility);
     // Load host state (27.5): flat segments from the host selectors, host control registers.
     cpu.cr0 = v.read(VMCS.HOST_CR0) | 0; cpu.cr3 = v.read(VMCS.HOST_CR3) | 0; cpu.cr4 = v.read(VMCS.HOST_CR4) | 0;
     cpu.dr[7] = 0x400;
+    armDebugRegisters(cpu);
     cpu.reg[4] = v.read(VMCS.HOST_RSP) | 0;
     cpu.eip = v.read(VMCS.HOST_RIP) | 0;
     cpu.setEflags(2);
@@ -272,7 +393,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     cpu.interruptibility = 0;
     cpu.nonRoot = false;
     cpu.mmu.ept = null;
-    cpu.mmu.flushAll();
+    if (this.tlbVpid === 0) cpu.mmu.flushAll();
     throw VM_EXIT;
   }
 
@@ -383,6 +504,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
   }
 
   exception(cpu: Cpu, vector: number, errorCode: number, hasError: boolean, insnLength: number, software: boolean): void {
+    if (this.injecting) { this.injecting = false; return; }
     let type: number = IntrType.HARDWARE_EXCEPTION;
     if (software) {
       if (vector === 3 || vector === 4) type = IntrType.SOFTWARE_EXCEPTION;

@@ -25,7 +25,7 @@ export const handleIo: ExitHandler = (vmm, vcpu) => {
   // INS / OUTS: one element.
   const info = v.read(VMCS.VMX_INSTRUCTION_INFO);
   const a32 = ((info >> 7) & 7) === 1;
-  const paging = { cr0: v.read(VMCS.GUEST_CR0), cr3: v.read(VMCS.GUEST_CR3), cr4: v.read(VMCS.GUEST_CR4) };
+  const paging = vmm.guestPaging(vcpu); // the guest's own CR0/CR3/CR4 (not the shadow root under shadow paging)
   const gla = v.read(VMCS.GUEST_LINEAR_ADDRESS);
   const df = (v.read(VMCS.GUEST_RFLAGS) & 0x400) !== 0;
   const count = a32 ? r[1] >>> 0 : r[1] & 0xffff;

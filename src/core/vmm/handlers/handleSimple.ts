@@ -8,16 +8,14 @@ import { CR0_HOST_OWNED, CR4_HOST_OWNED } from '../vmcsSetup';
 import { EPT_R, EPT_RWX, EPT_X } from '../ept';
 import { dispatchHypercall } from '../hypercalls';
 
-/** HLT with HLT exiting: the vCPU idles until an interrupt. With no interrupt source yet (the PIC,
- *  PIT and APIC arrive with issue 5) nothing can wake it, so the VM stops and says so. */
+/** HLT with HLT exiting: the vCPU is halted (GUEST_ACTIVITY_STATE = HLT). Before the next entry
+ *  (irqInjection.ts prepareEntry) virtual time skips to the next device deadline that can wake it and
+ *  the interrupt is injected; when nothing ever can (IF = 0, or no armed timer and nothing pending) the
+ *  VM stops, saying it is idle for good. */
 export const handleHlt: ExitHandler = (_vmm, vcpu) => {
   skipInstruction(vcpu);
   vcpu.vmcs.write(VMCS.GUEST_ACTIVITY_STATE, 1);
-  const ifSet = (vcpu.vmcs.read(VMCS.GUEST_RFLAGS) & 0x200) !== 0;
-  return {
-    kind: 'shutdown', vcpu: vcpu.id,
-    text: `vCPU${vcpu.id} halted (HLT with interrupts ${ifSet ? 'enabled' : 'disabled'}) and no device can raise an interrupt: the VM is idle for good`,
-  };
+  return undefined;
 };
 
 export const handleVmcall: ExitHandler = (vmm, vcpu) => {
@@ -55,21 +53,37 @@ export const handleMsr: ExitHandler = (vmm, vcpu) => {
 };
 
 /** MOV to CR0/CR4 touching host-owned bits (NE, VMXE): keep the guest's view in the read shadow. */
-export const handleCrAccess: ExitHandler = (_vmm, vcpu) => {
+export const handleCrAccess: ExitHandler = (vmm, vcpu) => {
   const v = vcpu.vmcs;
   const q = decodeCrAccess(v.read(VMCS.EXIT_QUALIFICATION));
   if (q.accessType !== 0 || (q.cr !== 0 && q.cr !== 4)) {
     return { kind: 'error', vcpu: vcpu.id, text: `CR access exit (cr${q.cr}, type ${q.accessType}) not handled yet by this VMM (issue 4: shadow paging)` };
   }
   const val = q.gpr === 4 ? v.read(VMCS.GUEST_RSP) : vcpu.regs[q.gpr];
+  const oldCr0 = v.read(VMCS.GUEST_CR0), oldCr4 = v.read(VMCS.GUEST_CR4);
+  const oldShadow0 = v.read(VMCS.CR0_READ_SHADOW), oldShadow4 = v.read(VMCS.CR4_READ_SHADOW);
   if (q.cr === 0) {
     if ((val & 0x80000000) && !(val & 1)) { queueException(vcpu, 13, 0); return undefined; }
     v.write(VMCS.GUEST_CR0, (val | CR0_HOST_OWNED | 0x10) >>> 0);
     v.write(VMCS.CR0_READ_SHADOW, val & CR0_HOST_OWNED);
   } else {
-    if (val & 0x20) { queueException(vcpu, 13, 0); return undefined; } // no PAE in this CPU model yet
     v.write(VMCS.GUEST_CR4, (val | CR4_HOST_OWNED) >>> 0);
     v.write(VMCS.CR4_READ_SHADOW, val & CR4_HOST_OWNED);
+  }
+  // PAE paging under EPT: VM entry takes the PDPTEs from GUEST_PDPTEn (SDM 26.3.2.4), so load them
+  // from guest memory as the MOV would have (SDM 4.4.1; KVM's load_pdptrs), #GP on a reserved bit.
+  if ((v.read(VMCS.GUEST_CR0) & 0x80000000) && (v.read(VMCS.GUEST_CR4) & 0x20)) {
+    const base = v.read(VMCS.GUEST_CR3) & ~0x1f;
+    for (let k = 0; k < 8; k += 2) {
+      const lo = vmm.memory.read32(base + 4 * k) ?? 0, hi = vmm.memory.read32(base + 4 * k + 4) ?? 0;
+      if ((lo & 1) && ((lo & 0x1e6) || hi)) {
+        v.write(VMCS.GUEST_CR0, oldCr0); v.write(VMCS.GUEST_CR4, oldCr4);
+        v.write(VMCS.CR0_READ_SHADOW, oldShadow0); v.write(VMCS.CR4_READ_SHADOW, oldShadow4);
+        queueException(vcpu, 13, 0);
+        return undefined;
+      }
+      v.write(VMCS.GUEST_PDPTR0 + k, lo >>> 0); v.write(VMCS.GUEST_PDPTR0 + k + 1, hi >>> 0);
+    }
   }
   vcpu.cpu.mmu.flushAll();
   skipInstruction(vcpu);

@@ -2,7 +2,7 @@
 // NOT, NEG, MUL, IMUL, DIV, IDIV, CWDE, CDQ). Flags are recorded lazily (lazyFlags.ts).
 import type { Cpu } from '../cpu';
 import type { Insn } from '../../../isa/insn';
-import { LF_ADC, LF_ADD, LF_DEC, LF_INC, LF_LOGIC, LF_SBB, LF_SUB, LF_NONE } from '../lazyFlags';
+import { COND, LF_ADC, LF_ADD, LF_DEC, LF_INC, LF_LOGIC, LF_SBB, LF_SUB, LF_NONE } from '../lazyFlags';
 import { mask, next, signExtend, type ExecTable } from './execTypes';
 import { DE } from '../regs';
 
@@ -82,7 +82,8 @@ function test(cpu: Cpu, i: Insn): void {
 }
 
 function incDec(cpu: Cpu, size: number, v: number, dec: boolean): number {
-  cpu.getEflags(); // INC/DEC keep CF: materialize it first
+  // INC/DEC keep CF: fold the pending operation's CF into EFLAGS (the other flags come from the result).
+  if (cpu.lfOp !== LF_NONE) cpu.eflags = (cpu.eflags & ~1) | (COND[2](cpu) ? 1 : 0);
   const r = mask(dec ? v - 1 : v + 1, size);
   lazy(cpu, dec ? LF_DEC : LF_INC, v, 1, r, size);
   return r;
@@ -135,6 +136,7 @@ function setMulFlags(cpu: Cpu, overflow: boolean, low: number, size: number): vo
   cpu.eflags = f | (overflow ? 0x801 : 0);
   cpu.lfOp = LF_NONE;
 }
+export { setMulFlags };
 
 function mul(cpu: Cpu, i: Insn): void {
   const size = sizeF67(i);
@@ -148,45 +150,60 @@ function mul(cpu: Cpu, i: Insn): void {
     cpu.setReg16(0, r); cpu.setReg16(2, r >>> 16);
     setMulFlags(cpu, (r >>> 16) !== 0, r & 0xffff, 16);
   } else {
-    const r = BigInt(cpu.reg[0] >>> 0) * BigInt(src >>> 0);
-    const lo = Number(r & 0xffffffffn) | 0, hi = Number(r >> 32n) | 0;
+    const a = cpu.reg[0];
+    const lo = Math.imul(a, src), hi = mulHigh32u(a, src);
     cpu.reg[0] = lo; cpu.reg[2] = hi;
     setMulFlags(cpu, hi !== 0, lo, 32);
   }
   next(cpu, i);
 }
 
-function imulFull(cpu: Cpu, a: number, b: number, size: number): [number, number, boolean] {
+/** High 32 bits of the unsigned 64-bit product a * b (16-bit limbs: exact in doubles, no BigInt). */
+export function mulHigh32u(a: number, b: number): number {
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const lh = al * bh, hl = ah * bl;
+  const mid = ((al * bl) >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (ah * bh + (lh >>> 16) + (hl >>> 16) + Math.floor(mid / 65536)) | 0;
+}
+
+// Results of imulFull (module state instead of a returned array: nothing allocated per instruction).
+let mulLo = 0, mulHi = 0, mulOv = false;
+function imulFull(a: number, b: number, size: number): void {
   if (size === 32) {
-    const r = BigInt(a | 0) * BigInt(b | 0);
-    const lo = Number(BigInt.asIntN(32, r)) | 0;
-    const hi = Number(BigInt.asIntN(32, r >> 32n)) | 0;
-    return [lo, hi, BigInt(lo) !== r];
+    a |= 0; b |= 0;
+    mulLo = Math.imul(a, b);
+    // Signed high half: the unsigned one minus the operands' sign corrections (mod 2^32).
+    mulHi = (mulHigh32u(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0)) | 0;
+    // The double product is exact when it fits in 32 bits, and at least 2^31 in magnitude otherwise.
+    mulOv = a * b !== mulLo;
+    return;
   }
   const r = signExtend(a, size) * signExtend(b, size);
-  const lo = mask(r, size);
-  return [lo, mask(r >> size, size), signExtend(lo, size) !== r];
+  mulLo = mask(r, size);
+  mulHi = mask(r >> size, size);
+  mulOv = signExtend(mulLo, size) !== r;
 }
 function imul1(cpu: Cpu, i: Insn): void {
   const size = sizeF67(i);
-  const [lo, hi, ov] = imulFull(cpu, cpu.getReg(0, size), cpu.readE(i, size), size);
+  imulFull(cpu.getReg(0, size), cpu.readE(i, size), size);
+  const lo = mulLo, hi = mulHi;
   if (size === 8) cpu.setReg16(0, (lo & 0xff) | ((hi & 0xff) << 8));
   else { cpu.setReg(0, size, lo); cpu.setReg(2, size, hi); }
-  setMulFlags(cpu, ov, lo, size);
+  setMulFlags(cpu, mulOv, lo, size);
   next(cpu, i);
 }
 function imul2(cpu: Cpu, i: Insn): void {
   const size = i.opSize;
-  const [lo, , ov] = imulFull(cpu, cpu.getReg(i.reg, size), cpu.readE(i, size), size);
-  cpu.setReg(i.reg, size, lo);
-  setMulFlags(cpu, ov, lo, size);
+  imulFull(cpu.getReg(i.reg, size), cpu.readE(i, size), size);
+  cpu.setReg(i.reg, size, mulLo);
+  setMulFlags(cpu, mulOv, mulLo, size);
   next(cpu, i);
 }
 function imul3(cpu: Cpu, i: Insn): void {
   const size = i.opSize;
-  const [lo, , ov] = imulFull(cpu, cpu.readE(i, size), mask(i.imm, size), size);
-  cpu.setReg(i.reg, size, lo);
-  setMulFlags(cpu, ov, lo, size);
+  imulFull(cpu.readE(i, size), mask(i.imm, size), size);
+  cpu.setReg(i.reg, size, mulLo);
+  setMulFlags(cpu, mulOv, mulLo, size);
   next(cpu, i);
 }
 
@@ -204,6 +221,13 @@ function div(cpu: Cpu, i: Insn): void {
     const q = Math.floor(n / d);
     if (q > 0xffff) cpu.raise(DE);
     cpu.setReg16(0, q); cpu.setReg16(2, n % d);
+  } else if ((cpu.reg[2] >>> 0) < 0x100000) {
+    // EDX:EAX below 2^52: exact in a double, and so is q * d. The rounded division can overshoot by one.
+    const n = (cpu.reg[2] >>> 0) * 4294967296 + (cpu.reg[0] >>> 0);
+    let q = Math.floor(n / d), r = n - q * d;
+    if (r < 0) { q--; r += d; }
+    if (q > 0xffffffff) cpu.raise(DE);
+    cpu.reg[0] = q | 0; cpu.reg[2] = r | 0;
   } else {
     const n = (BigInt(cpu.reg[2] >>> 0) << 32n) | BigInt(cpu.reg[0] >>> 0);
     const q = n / BigInt(d);

@@ -5,6 +5,7 @@ import type { Cpu } from '../cpu';
 import type { Insn } from '../../../isa/insn';
 import { next, signExtend, type ExecTable } from './execTypes';
 import { AR_P, AR_S, BR, CS, DS, ES, FS, GS, OFV, SS, VM } from '../regs';
+import { atomically, descAr, farTransfer } from './gates';
 
 /** Jump to an offset in CS (checks the CS limit: #GP(0), SDM JMP). */
 function jumpTo(cpu: Cpu, target: number, size: number): void {
@@ -78,28 +79,11 @@ function leave(cpu: Cpu, i: Insn): void {
   next(cpu, i);
 }
 
-/** Far JMP/CALL target checks for a code-segment selector (SDM Vol. 3A 5.8.1); gates: issue 3. */
-function farCodeDescriptor(cpu: Cpu, sel: number): [number, number] {
-  if ((sel & 0xfffc) === 0) cpu.raiseGP(0);
-  const [lo, hi] = cpu.readDescriptor(sel);
-  const ar = Cpu_descAr(hi);
-  if (!(ar & AR_S) || !(ar & 8)) cpu.raiseGP(sel & 0xfffc); // system descriptors (gates, TSS): not yet
-  const dpl = (ar >> 5) & 3, rpl = sel & 3;
-  if (ar & 4) { if (dpl > cpu.cpl) cpu.raiseGP(sel & 0xfffc); }
-  else if (rpl > cpu.cpl || dpl !== cpu.cpl) cpu.raiseGP(sel & 0xfffc);
-  if (!(ar & AR_P)) cpu.raise(11, sel & 0xfffc);
-  return [lo, hi];
-}
-const Cpu_descAr = (hi: number): number => ((hi >> 8) & 0xff) | ((hi >> 8) & 0xf000);
+const Cpu_descAr = descAr;
 
 function farJump(cpu: Cpu, sel: number, off: number, size: number): void {
   if (!cpu.protectedMode) { cpu.loadSeg(CS, sel); cpu.eip = size === 16 ? off & 0xffff : off; return; }
-  const [lo, hi] = farCodeDescriptor(cpu, sel);
-  const limit = (hi & 0x800000) ? (((lo & 0xffff) | (hi & 0xf0000)) << 12 | 0xfff) >>> 0 : (lo & 0xffff) | (hi & 0xf0000);
-  const t = size === 16 ? off & 0xffff : off >>> 0;
-  if (t > limit) cpu.raiseGP(0);
-  cpu.loadCs(sel, lo, hi, cpu.cpl);
-  cpu.eip = t | 0;
+  farTransfer(cpu, sel, off, size, -1);
 }
 function jmpFar(cpu: Cpu, i: Insn): void { farJump(cpu, i.imm2 & 0xffff, i.imm, i.opSize); }
 function jmpFarInd(cpu: Cpu, i: Insn): void {
@@ -115,11 +99,7 @@ function farCall(cpu: Cpu, i: Insn, sel: number, off: number): void {
     cpu.loadSeg(CS, sel); cpu.eip = size === 16 ? off & 0xffff : off;
     return;
   }
-  const [lo, hi] = farCodeDescriptor(cpu, sel);
-  const esp = cpu.reg[4];
-  try { cpu.push(size, retCs); cpu.push(size, retEip); } catch (e) { cpu.reg[4] = esp; throw e; }
-  cpu.loadCs(sel, lo, hi, cpu.cpl);
-  cpu.eip = size === 16 ? off & 0xffff : off;
+  farTransfer(cpu, sel, off, size, retEip);
 }
 function callFar(cpu: Cpu, i: Insn): void { farCall(cpu, i, i.imm2 & 0xffff, i.imm); }
 function callFarInd(cpu: Cpu, i: Insn): void {
@@ -162,8 +142,11 @@ function retFar(cpu: Cpu, i: Insn): void {
   }
   // Return to an outer privilege level: SS:ESP follow the return address (and the released bytes).
   const newEsp = cpu.peek(size, 2 * n + release), newSs = cpu.peek(size, 3 * n + release) & 0xffff;
-  cpu.loadCs(sel, lo, hi, rpl);
-  cpu.loadSeg(SS, newSs);
+  atomically(cpu, () => {
+    cpu.loadCs(sel, lo, hi, rpl);
+    cpu.loadSeg(SS, newSs);
+    cpu.interruptibility &= ~2; // not a MOV SS: no interrupt shadow
+  });
   cpu.reg[4] = size === 16 ? (cpu.reg[4] & ~0xffff) | (newEsp & 0xffff) : newEsp;
   releaseStack(cpu, release);
   cpu.eip = size === 16 ? off & 0xffff : off;
@@ -205,19 +188,21 @@ function iret(cpu: Cpu, i: Insn): void {
     cpu.loadCs(sel, lo, hi, rpl);
   } else {
     const newEsp = cpu.peek(size, 3 * n), newSs = cpu.peek(size, 4 * n) & 0xffff;
-    cpu.loadCs(sel, lo, hi, rpl);
-    try { cpu.loadSeg(SS, newSs); } catch (e) { cpu.cpl = oldCpl; throw e; }
+    atomically(cpu, () => { cpu.loadCs(sel, lo, hi, rpl); cpu.loadSeg(SS, newSs); });
     cpu.interruptibility &= ~2;
     cpu.reg[4] = size === 16 ? (cpu.reg[4] & ~0xffff) | (newEsp & 0xffff) : newEsp;
     invalidateSegsForCpl(cpu);
   }
   cpu.eip = size === 16 ? off & 0xffff : off;
   cpu.setEflags(newFlags);
+  // IRET ends blocking by NMI (SDM 6.7.1); interruptibility bit 3 in the VMCS encoding.
+  cpu.interruptibility &= ~8;
 }
 
 function softInt(cpu: Cpu, i: Insn, vector: number): void {
   cpu.eip = nextEip(cpu, i);
   cpu.deliverException(vector, -1, i.length, true);
+  cpu.softIntAt = cpu.icount;
 }
 function intN(cpu: Cpu, i: Insn): void { softInt(cpu, i, i.imm & 0xff); }
 function int3(cpu: Cpu, i: Insn): void { softInt(cpu, i, 3); }

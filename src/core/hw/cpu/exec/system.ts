@@ -12,6 +12,9 @@ import {
 import { Cpu as CpuClass } from '../cpu';
 import { cpuidHardware } from '../cpuidHardware';
 import { rdmsrHw, wrmsrHw } from '../msrs';
+import { descriptorCheckExec } from './descriptorChecks';
+import { sysenterExec } from './sysenter';
+import { armDebugRegisters, DR6_BD, DR6_FIXED1, DR7_GD } from '../debugExceptions';
 
 function hlt(cpu: Cpu, i: Insn): void {
   next(cpu, i);
@@ -64,25 +67,36 @@ function outInsn(cpu: Cpu, i: Insn): void {
   next(cpu, i);
 }
 
-/** Load a control register with the architectural checks and TLB effects (SDM Vol. 3A 2.5, 4.10.4). */
+/**
+ * Load a control register with the architectural checks and TLB effects (SDM Vol. 3A 2.5, 4.10.4).
+ * With PAE paging the PDPTE registers are loaded first (SDM 4.4.1), so a bad PDPTE leaves the
+ * register unchanged (#GP(0)).
+ */
 export function writeCr(cpu: Cpu, cr: number, v: number): void {
   switch (cr) {
     case 0: {
       if ((v & CR0_PG) && !(v & CR0_PE)) cpu.raiseGP(0);
       if ((v & 0x20000000) && !(v & 0x40000000)) cpu.raiseGP(0); // NW without CD
       const old = cpu.cr0;
+      if ((v & CR0_PG) && !(old & CR0_PG) && (cpu.cr4 & CR4_PAE)) cpu.mmu.loadPdptes(cpu.cr3);
       cpu.cr0 = v | 0x10; // ET is hardwired to 1 on P6
       if ((old ^ cpu.cr0) & (CR0_PG | CR0_WP | CR0_PE)) cpu.mmu.flushAll();
       break;
     }
     case 2: cpu.cr2 = v; break;
-    case 3: cpu.cr3 = v; cpu.mmu.flushNonGlobal(); break;
+    case 3:
+      if (cpu.mmu.paePaging()) cpu.mmu.loadPdptes(v);
+      cpu.cr3 = v;
+      cpu.mmu.flushNonGlobal();
+      break;
     case 4: {
       if (v & ~0x27ff) cpu.raiseGP(0); // bits beyond VMXE (13) and the P6 set
-      if (v & CR4_PAE) cpu.raiseGP(0); // PAE paging arrives with issue 3; CPUID does not advertise it
       const old = cpu.cr4;
+      const paging = (old ^ v) & (CR4_PGE | CR4_PSE | CR4_PAE);
+      if (paging && (v & CR4_PAE) && (cpu.cr0 & CR0_PG)) cpu.mmu.loadPdptes(cpu.cr3);
       cpu.cr4 = v;
-      if ((old ^ v) & (CR4_PGE | CR4_PSE | CR4_PAE)) cpu.mmu.flushAll();
+      // Changing PGE, PSE or PAE invalidates all TLB entries, global ones included (SDM 4.10.4.1).
+      if (paging) cpu.mmu.flushAll();
       break;
     }
     default: cpu.raiseUD();
@@ -102,16 +116,28 @@ function movFromCr(cpu: Cpu, i: Insn): void {
   cpu.reg[i.rm] = v;
   next(cpu, i);
 }
+/** DR7.GD: any MOV DRn is a general-detect #DB fault, with DR6.BD set and GD cleared (SDM 17.2.4). */
+function generalDetect(cpu: Cpu): void {
+  if (!(cpu.dr[7] & DR7_GD)) return;
+  cpu.dr[7] &= ~DR7_GD;
+  cpu.dr[6] = (cpu.dr[6] & ~0xf) | DR6_BD | DR6_FIXED1;
+  armDebugRegisters(cpu);
+  cpu.raise(1);
+}
 function movToDr(cpu: Cpu, i: Insn): void {
   const r = i.reg;
   if ((r === 4 || r === 5) && (cpu.cr4 & 8)) cpu.raiseUD();
+  generalDetect(cpu);
   const n = r === 4 ? 6 : r === 5 ? 7 : r;
-  cpu.dr[n] = n === 6 ? (cpu.reg[i.rm] | 0xffff0ff0) : n === 7 ? ((cpu.reg[i.rm] & ~0xd000) | 0x400) : cpu.reg[i.rm];
+  // DR6 bits 31:16, 11:4 read as 1 and bit 12 as 0; DR7 bits 15:14 and 12 as 0, bit 10 as 1 (Figure 17-1/2).
+  cpu.dr[n] = n === 6 ? ((cpu.reg[i.rm] & ~0x1000) | DR6_FIXED1) : n === 7 ? ((cpu.reg[i.rm] & ~0xd000) | 0x400) : cpu.reg[i.rm];
+  if (n === 7 || n < 4) armDebugRegisters(cpu);
   next(cpu, i);
 }
 function movFromDr(cpu: Cpu, i: Insn): void {
   const r = i.reg;
   if ((r === 4 || r === 5) && (cpu.cr4 & 8)) cpu.raiseUD();
+  generalDetect(cpu);
   cpu.reg[i.rm] = cpu.dr[r === 4 ? 6 : r === 5 ? 7 : r];
   next(cpu, i);
 }
@@ -245,5 +271,6 @@ export const systemExec: ExecTable = {
   hlt, cli, sti, pushf, popf, in: inInsn, out: outInsn, movToCr, movFromCr, movToDr, movFromDr, clts, smsw, lmsw,
   lgdt, lidt, sgdt, sidt, sldt, str, lldt, ltr, invlpg, wbinvd, invd: wbinvd, cpuid, rdtsc, rdmsr, wrmsr,
   vmx, vmcall: vmx, fpu, fwait, pause, arpl,
+  ...descriptorCheckExec, ...sysenterExec,
 };
 export { CR0_PG };

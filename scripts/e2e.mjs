@@ -1,0 +1,507 @@
+#!/usr/bin/env node
+// End-to-end suite in a real VS Code (npm run test:e2e; scripts/e2e-setup.sh installs the tools first).
+//
+// VS Code's desktop build cannot be downloaded here, so the suite uses code-server 4.100.3 (VS Code
+// 1.100.3's workbench served to a browser) driven by Debian's chromium through playwright-core:
+//   1. packages the extension (npm run package → vmm-debug.vsix) and installs it into a code-server
+//      with a throwaway user-data and extensions directory (HOME, XDG_* and TMPDIR isolated too);
+//   2. opens a generated workspace (the demo guest ELF + .vscode/launch.json of type "vmm"),
+//      presses F5, waits for the stop on entry, expands the VMCS scope in Variables;
+//   3. checks "VM exit: I/O instruction" in the Breakpoints view, continues, and waits for the
+//      exception stop naming IO_INSTRUCTION; steps back when the debug toolbar offers it;
+//   4. opens the Disassembly view (and the timeline / address-translation views when the extension
+//      contributes them), then stops the session.
+// Each step takes a screenshot into artifacts/e2e/; the DAP traffic (VMM_DEBUG_DAP_LOG, written by
+// src/extension/trackerFactory.ts) is checked for what crossed the wire. Every wait has a time limit
+// and fails naming what did not appear. Last line: "e2e: N passed, N failed".
+//
+// Options (environment): VMM_E2E_TOOLS (default e2e/.tools), VMM_E2E_KEEP=1 keeps the run directory,
+// VMM_E2E_NO_PACKAGE=1 reuses an existing vmm-debug.vsix, VMM_E2E_HEADED=1 shows the browser,
+// VMM_E2E_UPDATE_MEDIA=1 copies the chosen screenshots to media/screenshots/ (done in CI too when
+// they are missing).
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TOOLS = resolve(process.env.VMM_E2E_TOOLS ?? join(ROOT, 'e2e', '.tools'));
+const ART = join(ROOT, 'artifacts', 'e2e');
+const MEDIA = join(ROOT, 'media', 'screenshots');
+const VSIX = join(ROOT, 'vmm-debug.vsix');
+const GUEST = join(ROOT, 'build', 'guests', 'demo.elf');
+const CHROMIUM = process.env.VMM_E2E_CHROMIUM ?? '/usr/bin/chromium';
+const SUITE_LIMIT_MS = 8 * 60_000; // the whole suite, after setup
+const t0 = Date.now();
+const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
+const log = (msg) => console.log(`[e2e ${secs(Date.now() - t0).padStart(6)}] ${msg}`);
+
+// ---- the run's throwaway world ---------------------------------------------------------------------
+const RUN = mkdtempSync(join(tmpdir(), 'vmm-e2e-'));
+const dirs = {
+  home: join(RUN, 'home'), tmp: join(RUN, 'tmp'), data: join(RUN, 'user-data'), ext: join(RUN, 'extensions'),
+  ws: join(RUN, 'workspace'), chrome: join(RUN, 'chromium'),
+};
+for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+const DAP_LOG = join(RUN, 'dap.jsonl');
+const SERVER_LOG = join(RUN, 'code-server.log');
+
+/** Environment of code-server and the extension host: isolated, and without the caller's editor. */
+function isolatedEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(VSCODE_|ELECTRON_|CODE_SERVER|PASSWORD|HASHED_PASSWORD|GITHUB_TOKEN)/.test(k)) continue;
+    env[k] = v;
+  }
+  return {
+    ...env, HOME: dirs.home, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: join(dirs.home, '.config'),
+    XDG_DATA_HOME: join(dirs.home, '.local/share'), XDG_CACHE_HOME: join(dirs.home, '.cache'),
+    XDG_RUNTIME_DIR: join(dirs.tmp, 'xdg-runtime'), ...extra,
+  };
+}
+
+// ---- results ---------------------------------------------------------------------------------------
+const results = []; // { name, status: 'passed'|'failed'|'skipped', ms, detail }
+let failedHard = false;
+const children = [];
+let browser;
+
+async function step(name, fn, { optional = false } = {}) {
+  if (failedHard) { results.push({ name, status: 'skipped', ms: 0, detail: 'an earlier step failed' }); return; }
+  const s = Date.now();
+  log(`step: ${name}`);
+  try {
+    const detail = await fn();
+    if (detail && typeof detail === 'object' && detail.skip) {
+      results.push({ name, status: 'skipped', ms: Date.now() - s, detail: detail.skip });
+      log(`  skipped: ${detail.skip}`);
+    } else {
+      results.push({ name, status: 'passed', ms: Date.now() - s, detail: typeof detail === 'string' ? detail : '' });
+      log(`  ok (${secs(Date.now() - s)})${typeof detail === 'string' && detail ? ': ' + detail : ''}`);
+    }
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    results.push({ name, status: 'failed', ms: Date.now() - s, detail: msg });
+    log(`  FAILED: ${e instanceof Error ? e.message : String(e)}`);
+    await shot(`failed-${results.length}`).catch(() => {});
+    if (!optional) failedHard = true;
+  }
+}
+
+/** Waits until `probe()` returns a truthy value; fails naming `what` after `ms`. */
+async function until(what, probe, ms = 30_000, every = 200) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try { const v = await probe(); if (v) return v; } catch (e) { if (e?.fatal) throw e; last = e; }
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${secs(ms)} waiting for ${what}${last ? ` (last error: ${String(last.message ?? last).split('\n')[0]})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** A locator that must become visible within `ms`; the error names `what`. */
+async function visible(locator, what, ms = 20_000) {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout: ms });
+    return locator.first();
+  } catch {
+    throw new Error(`timed out after ${secs(ms)} waiting for ${what} to appear`);
+  }
+}
+
+let page;
+const consoleLines = [];
+let shotNo = 0;
+const shots = [];
+async function shot(name) {
+  if (!page) return undefined;
+  const file = join(ART, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, timeout: 15_000 });
+  shots.push(file);
+  return file;
+}
+
+// ---- DAP log (written by the extension's tracker) -----------------------------------------------------
+function dapMessages() {
+  if (!existsSync(DAP_LOG)) return [];
+  return readFileSync(DAP_LOG, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+const events = (name) => dapMessages().filter((m) => m.dir === 'fromAdapter' && m.msg.type === 'event' && m.msg.event === name).map((m) => m.msg);
+const stoppedEvents = () => events('stopped');
+function responsesTo(command) {
+  const msgs = dapMessages();
+  const seqs = new Set(msgs.filter((m) => m.dir === 'toAdapter' && m.msg.command === command).map((m) => m.msg.seq));
+  return msgs.filter((m) => m.dir === 'fromAdapter' && m.msg.type === 'response' && seqs.has(m.msg.request_seq)).map((m) => m.msg);
+}
+
+// ---- helpers -----------------------------------------------------------------------------------------
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (r.status !== 0) {
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}${r.error ? ` (${r.error.message})` : ''}\n${out}`);
+  }
+  return r.stdout;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => res(port)); });
+  });
+}
+
+async function command(title) {
+  await page.keyboard.press('F1');
+  const input = await visible(page.locator('.quick-input-widget input'), 'the command palette');
+  await input.fill(`>${title}`);
+  const item = await visible(page.locator('.quick-input-list .monaco-list-row', { hasText: title }), `the command "${title}" in the palette`, 10_000);
+  await item.click();
+}
+
+/** A pane of the Run and Debug view by its title (Variables, Breakpoints, ...), expanded. */
+async function pane(title) {
+  const header = await visible(page.locator(`.pane-header[aria-label^="${title}"]`), `the ${title} section of Run and Debug`);
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  return header.locator('xpath=..');
+}
+
+/** Lets the workbench finish painting (tree refreshes, spinners) before a screenshot. */
+async function settle() {
+  await until('progress indicators to stop', async () => (await page.locator('.part.sidebar .codicon-loading, .part.sidebar .codicon-tree-item-loading').count()) === 0, 10_000).catch(() => {});
+  await page.waitForTimeout(400);
+}
+
+/** The enabled sashes (split-view handles) of the workbench: centre, size, orientation. */
+async function sashes() {
+  return (await page.locator('.monaco-sash').evaluateAll((els) => els.map((e) => {
+    const r = e.getBoundingClientRect();
+    return { cls: e.className, x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width, h: r.height };
+  }))).filter((s) => s.w > 0 && s.h > 0 && !/disabled/.test(s.cls));
+}
+
+async function drag(x, y, dx, dy) {
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx, y + dy, { steps: 10 });
+  await page.mouse.up();
+}
+
+/** Wider side bar, Watch collapsed, Variables taller, bottom panel closed: room for the screenshots. */
+async function tidyLayout() {
+  await command('View: Close Panel').catch(() => page.keyboard.press('Escape'));
+  const bar = await page.locator('.part.sidebar').first().boundingBox();
+  const edge = bar && (await sashes()).find((s) => /vertical/.test(s.cls) && Math.abs(s.x - (bar.x + bar.width)) < 6);
+  if (edge && bar.width < 460) await drag(edge.x, bar.y + bar.height / 2, 480 - bar.width, 0);
+  // Pane sashes, top to bottom: Variables|Watch, Watch|Call Stack, Call Stack|Breakpoints. Variables
+  // gets most of the height, Watch the least.
+  const targets = { Watch: 590, 'Call Stack': 640, Breakpoints: 790 };
+  for (const [title, y] of Object.entries(targets)) {
+    const header = await page.locator(`.pane-header[aria-label^="${title}"]`).first().boundingBox();
+    const sash = header && (await sashes()).filter((s) => /horizontal/.test(s.cls) && s.x > bar.x && s.x < bar.x + 600
+      && Math.abs(s.y - header.y) < 6).at(0);
+    if (sash) await drag(sash.x, sash.y, 0, y - sash.y);
+  }
+  const watch = page.locator('.pane-header[aria-label^="Watch"]').first();
+  if ((await watch.count()) && (await watch.getAttribute('aria-expanded')) === 'true') await watch.click();
+  await page.waitForTimeout(300);
+}
+
+/** Expands the scope whose label matches `re`; returns the labels of its children (checked to exist). */
+async function expandScope(view, re, what) {
+  const row = await visible(view.locator('.monaco-list-row').filter({ hasText: re }), what);
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+  return until(`children under ${what}`, async () => {
+    const rows = await view.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => ({ level: Number(e.getAttribute('aria-level')), text: e.innerText.replace(/\s+/g, ' ').trim() })));
+    const i = rows.findIndex((r) => re.test(r.text));
+    if (i < 0) return undefined;
+    const kids = [];
+    for (let j = i + 1; j < rows.length && rows[j].level > rows[i].level; j++) if (rows[j].level === rows[i].level + 1) kids.push(rows[j].text);
+    return kids.length ? kids : undefined;
+  }, 20_000);
+}
+
+async function collapseScope(view, re) {
+  const row = view.locator('.monaco-list-row').filter({ hasText: re }).first();
+  if ((await row.count()) && (await row.getAttribute('aria-expanded')) === 'true') await row.click();
+}
+
+function extHostReady() {
+  const logs = join(dirs.data, 'logs');
+  if (!existsSync(logs)) return false;
+  for (const session of readdirSync(logs)) {
+    const dir = join(logs, session);
+    for (const sub of existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('exthost')) : []) {
+      const f = join(dir, sub, 'remoteexthost.log');
+      if (existsSync(f) && readFileSync(f, 'utf8').includes('Eager extensions activated')) return true;
+    }
+  }
+  return false;
+}
+
+const codeServerBin = join(TOOLS, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+
+async function main() {
+  const watchdog = setTimeout(() => {
+    console.error(`e2e: the suite exceeded its limit of ${secs(SUITE_LIMIT_MS)}; stopping everything`);
+    console.log(`e2e: ${results.filter((r) => r.status === 'passed').length} passed, ${results.filter((r) => r.status === 'failed').length + 1} failed`);
+    cleanup().finally(() => process.exit(1));
+  }, SUITE_LIMIT_MS);
+  watchdog.unref();
+
+  rmSync(ART, { recursive: true, force: true });
+  mkdirSync(ART, { recursive: true });
+  if (!existsSync(codeServerBin)) throw new Error(`code-server is not installed at ${TOOLS} (run scripts/e2e-setup.sh first)`);
+  const require = createRequire(join(TOOLS, 'package.json'));
+  const { chromium } = require('playwright-core');
+  log(`run directory ${RUN}`);
+
+  await step('package the extension (npm run package)', async () => {
+    if (process.env.VMM_E2E_NO_PACKAGE && existsSync(VSIX)) return 'reused vmm-debug.vsix';
+    run('npm', ['run', '--silent', 'package'], { cwd: ROOT });
+    if (!existsSync(VSIX)) throw new Error('npm run package did not produce vmm-debug.vsix');
+    return `vmm-debug.vsix, ${(readFileSync(VSIX).length / 1024).toFixed(0)} KiB`;
+  });
+
+  let contributes = {};
+  await step('install the .vsix into code-server', async () => {
+    const out = run(process.execPath, [codeServerBin, '--user-data-dir', dirs.data, '--extensions-dir', dirs.ext,
+      '--install-extension', VSIX, '--force'], { env: isolatedEnv(), cwd: dirs.tmp, timeout: 120_000 });
+    const installed = readdirSync(dirs.ext).find((d) => d.startsWith('vmm-debug.vmm-debug'));
+    if (!installed) throw new Error(`the extension is not in ${dirs.ext} after --install-extension:\n${out}`);
+    contributes = JSON.parse(readFileSync(join(dirs.ext, installed, 'package.json'), 'utf8')).contributes ?? {};
+    return installed;
+  });
+
+  // The sample workspace: the demo guest and a launch.json.
+  if (!existsSync(GUEST)) throw new Error(`${GUEST} is missing (npm run guests builds it)`);
+  mkdirSync(join(dirs.ws, '.vscode'), { recursive: true });
+  copyFileSync(GUEST, join(dirs.ws, 'demo.elf'));
+  writeFileSync(join(dirs.ws, '.vscode', 'launch.json'), JSON.stringify({
+    version: '0.2.0',
+    configurations: [{ type: 'vmm', request: 'launch', name: 'Debug demo guest', image: '${workspaceFolder}/demo.elf', stopOnEntry: true }],
+  }, null, 2));
+  mkdirSync(join(dirs.data, 'User'), { recursive: true });
+  writeFileSync(join(dirs.data, 'User', 'settings.json'), JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.commandCenter.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'extensions.ignoreRecommendations': true,
+    'security.workspace.trust.enabled': false,
+    'debug.openDebug': 'openOnSessionStart',
+    'debug.toolBarLocation': 'floating',
+    'debug.internalConsoleOptions': 'neverOpen',
+    'window.commandCenter': false,
+    'editor.minimap.enabled': false,
+    'git.enabled': false,
+    'git.openRepositoryInParentFolders': 'never',
+  }, null, 2));
+
+  let url;
+  await step('start code-server on 127.0.0.1', async () => {
+    const port = await freePort();
+    writeFileSync(join(RUN, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+    const args = [codeServerBin, '--config', join(RUN, 'config.yaml'), '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
+      '--user-data-dir', dirs.data, '--extensions-dir', dirs.ext, '--disable-telemetry', '--disable-update-check',
+      '--disable-workspace-trust', '--disable-getting-started-override', '--disable-proxy', dirs.ws];
+    const { openSync } = await import('node:fs');
+    const fd = openSync(SERVER_LOG, 'a');
+    const cs = spawn(process.execPath, args, { env: isolatedEnv({ VMM_DEBUG_DAP_LOG: DAP_LOG }), cwd: dirs.ws, stdio: ['ignore', fd, fd], detached: true });
+    children.push(cs);
+    let exited;
+    cs.on('exit', (code, sig) => { exited = `code-server exited (${code ?? sig}); see ${SERVER_LOG}`; });
+    await until(`code-server to answer on http://127.0.0.1:${port}/healthz`, async () => {
+      if (exited) throw Object.assign(new Error(exited), { fatal: true });
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      return r?.ok;
+    }, 60_000, 250);
+    url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.ws)}`;
+    return `127.0.0.1:${port}`;
+  });
+
+  await step('open the workspace in chromium', async () => {
+    // A persistent context is how playwright takes a fresh --user-data-dir of our own.
+    browser = await chromium.launchPersistentContext(dirs.chrome, {
+      executablePath: CHROMIUM,
+      headless: !process.env.VMM_E2E_HEADED,
+      env: isolatedEnv(),
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      viewport: { width: 1600, height: 1000 },
+      deviceScaleFactor: 1,
+      timeout: 60_000,
+    }).catch((e) => { throw new Error(`cannot launch ${CHROMIUM}: ${e.message.split('\n')[0]}`); });
+    page = browser.pages()[0] ?? await browser.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await visible(page.locator('.monaco-workbench'), 'the VS Code workbench', 60_000);
+    await visible(page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'demo.elf' }), 'demo.elf in the Explorer', 60_000);
+    await shot('workspace');
+  });
+
+  await step('F5 starts debugging and stops on entry', async () => {
+    // F5 before the extension host has registered the extensions makes VS Code look for a `vmm`
+    // debugger in the marketplace: wait for the host's "Eager extensions activated" first.
+    await until('the extension host to start (remoteexthost.log: "Eager extensions activated")', () => extHostReady(), 60_000, 250);
+    await page.locator('.part.editor').first().click({ position: { x: 300, y: 200 } });
+    await page.keyboard.press('F5');
+    await until('a stopped event with reason "entry" in the DAP log', () => stoppedEvents().find((e) => e.body.reason === 'entry'), 60_000);
+    await visible(page.locator('.debug-toolbar'), 'the debug toolbar');
+    const callStack = await pane('Call Stack');
+    // One thread: VS Code shows its state in the section header; several: on each thread row.
+    await visible(callStack.locator('.pane-header, .monaco-list-row').filter({ hasText: /paused on entry/i }), '"Paused on entry" in Call Stack', 20_000);
+    await tidyLayout();
+    await settle();
+    await shot('stopped-on-entry');
+  });
+
+  await step('Variables shows the VMCS scope (expanded)', async () => {
+    const variables = await pane('Variables');
+    const groups = await expandScope(variables, /^VMCS\b/, 'the VMCS scope in Variables');
+    await settle();
+    await shot('vmcs-scope');
+    return `VMCS groups: ${groups.join(' | ')}`;
+  });
+
+  await step('check "VM exit: I/O instruction" in Breakpoints', async () => {
+    const bps = await pane('Breakpoints');
+    const row = await visible(bps.locator('.monaco-list-row', { hasText: 'VM exit: I/O instruction' }), 'the exception filter "VM exit: I/O instruction" in Breakpoints');
+    const box = row.locator('input[type="checkbox"]');
+    if (!(await box.isChecked())) await box.click();
+    await until('a setExceptionBreakpoints request naming exit.IO_INSTRUCTION', () => dapMessages().some((m) => m.dir === 'toAdapter' && m.msg.command === 'setExceptionBreakpoints'
+      && JSON.stringify(m.msg.arguments).includes('exit.IO_INSTRUCTION')), 10_000);
+    if (!(await box.isChecked())) throw new Error('the "VM exit: I/O instruction" checkbox did not stay checked');
+    await shot('exit-breakpoint');
+  });
+
+  await step('continue to the I/O exit: the editor shows the exception stop', async () => {
+    const before = stoppedEvents().length;
+    await page.keyboard.press('F5');
+    const ev = await until('a stopped event with reason "exception" naming IO_INSTRUCTION in the DAP log', () => stoppedEvents().slice(before)
+      .find((e) => e.body.reason === 'exception' && /IO_INSTRUCTION/.test(`${e.body.text} ${e.body.description}`)), 60_000);
+    const widget = await visible(page.locator('.part.editor .exception-widget').filter({ hasText: /IO_INSTRUCTION/ }),
+      'the exception widget naming IO_INSTRUCTION in the editor', 20_000);
+    const callStack = await pane('Call Stack');
+    await visible(callStack.locator('.pane-header, .monaco-list-row').filter({ hasText: /IO_INSTRUCTION/ }), 'the IO_INSTRUCTION stop in Call Stack', 10_000);
+    // The VMCS at the exit: VM-exit information fields (exit reason 30, the qualification).
+    const variables = await pane('Variables');
+    await collapseScope(variables, /^Registers\b/);
+    const info = await visible(variables.locator('.monaco-list-row', { hasText: /VM-exit information/i }), 'the "VM-exit information fields" group of the VMCS scope');
+    if ((await info.getAttribute('aria-expanded')) !== 'true') await info.click();
+    await visible(variables.locator('.monaco-list-row', { hasText: /EXIT_REASON/ }), 'the VM_EXIT_REASON field in Variables', 10_000);
+    await settle();
+    await shot('io-exit-stop');
+    return `${ev.body.text}; widget: "${(await widget.innerText()).split('\n')[0]}"`;
+  });
+
+  // Step back: when the adapter offers it (the debug toolbar then has the button).
+  await step('step back from the exit', async () => {
+    const caps = responsesTo('initialize')[0]?.body ?? {};
+    if (!caps.supportsStepBack) return { skip: 'the adapter does not offer step back' };
+    const before = stoppedEvents().length;
+    const btn = await visible(page.locator('.debug-toolbar .action-item a[aria-label^="Step Back"]'), 'the Step Back button on the debug toolbar', 10_000);
+    await btn.click();
+    const r = await until('a response to stepBack in the DAP log', () => responsesTo('stepBack')[0], 30_000);
+    if (!r.success) throw new Error(`stepBack failed: ${r.message}`);
+    const ev = await until('a stopped event after stepBack', () => stoppedEvents()[before], 30_000);
+    const callStack = await pane('Call Stack');
+    await visible(callStack.locator('.pane-header, .monaco-list-row').filter({ hasText: /paused on step/i }), '"Paused on step" in Call Stack after Step Back', 10_000);
+    await until('the exception widget to go away after Step Back', async () => (await page.locator('.part.editor .exception-widget').count()) === 0, 10_000);
+    await settle();
+    await shot('step-back');
+    return `stopped: ${ev.body.reason}`;
+  });
+
+  await step('open the Disassembly view', async () => {
+    await command('Open Disassembly View');
+    const view = await visible(page.locator('.disassembly-view'), 'the Disassembly view');
+    await until('instructions in the Disassembly view', async () => (await view.locator('.monaco-list-row').count()) > 3, 20_000);
+    await page.waitForTimeout(500);
+    await shot('disassembly');
+  });
+
+  // Views that other parts of the project add: opened when the extension contributes them.
+  const views = Object.values(contributes.views ?? {}).flat();
+  const viewCommands = (contributes.commands ?? []).filter((c) => /timeline|translat/i.test(`${c.command} ${c.title}`));
+  for (const [what, re] of [['timeline', /timeline/i], ['address translation', /translat/i]]) {
+    await step(`open the ${what} view`, async () => {
+      const cmd = viewCommands.find((c) => re.test(`${c.command} ${c.title}`));
+      const view = views.find((v) => re.test(`${v.id} ${v.name}`));
+      if (!cmd && !view) return { skip: `the extension contributes no ${what} view yet` };
+      if (cmd) await command(cmd.category ? `${cmd.category}: ${cmd.title}` : cmd.title);
+      else await command(`${view.name}: Focus on ${view.name} View`);
+      // It shows as an editor tab (a webview panel) or a view section titled after it.
+      await visible(page.locator('.tabs-container .tab, .pane-header, .composite.title').filter({ hasText: re }), `the ${what} view (a tab or section titled /${re.source}/i)`, 15_000);
+      await page.waitForTimeout(1500);
+      await shot(what.replace(/\s+/g, '-'));
+      return cmd ? `command ${cmd.command}` : `view ${view.id}`;
+    }, { optional: true });
+  }
+
+  await step('stop debugging', async () => {
+    await page.keyboard.press('Shift+F5');
+    await until('the debug toolbar to go away', async () => !(await page.locator('.debug-toolbar').first().isVisible()), 20_000);
+    await until('a terminated event or the adapter exit in the DAP log', () => dapMessages().some((m) => m.dir === 'exit' || (m.msg?.type === 'event' && m.msg.event === 'terminated')), 20_000);
+  });
+  clearTimeout(watchdog);
+}
+
+async function cleanup() {
+  try { await browser?.close(); } catch { /* already gone */ }
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      try { process.kill(-c.pid, 'SIGTERM'); } catch { /* gone */ }
+    }
+  }
+}
+
+function report() {
+  if (existsSync(DAP_LOG)) copyFileSync(DAP_LOG, join(ART, 'dap.jsonl'));
+  if (existsSync(SERVER_LOG)) copyFileSync(SERVER_LOG, join(ART, 'code-server.log'));
+  if (consoleLines.length) writeFileSync(join(ART, 'browser-console.log'), consoleLines.join('\n') + '\n');
+  const best = { 'vmcs-scope': 'vmcs-scope.png', 'io-exit-stop': 'io-exit-stop.png', disassembly: 'disassembly.png', timeline: 'timeline.png', 'address-translation': 'address-translation.png' };
+  const allPassed = results.length > 0 && results.every((r) => r.status !== 'failed');
+  if (allPassed && (process.env.VMM_E2E_UPDATE_MEDIA || !existsSync(join(MEDIA, 'vmcs-scope.png')))) {
+    mkdirSync(MEDIA, { recursive: true });
+    for (const f of shots) {
+      const key = Object.keys(best).find((k) => f.endsWith(`-${k}.png`));
+      if (key) copyFileSync(f, join(MEDIA, best[key]));
+    }
+    log(`screenshots copied to ${MEDIA}`);
+  }
+  console.log('');
+  for (const r of results) console.log(`  ${r.status.padEnd(7)} ${secs(r.ms).padStart(6)}  ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
+  console.log(`  screenshots: ${ART}`);
+  const passed = results.filter((r) => r.status === 'passed').length;
+  const failed = results.filter((r) => r.status === 'failed').length;
+  const skipped = results.filter((r) => r.status === 'skipped').length;
+  console.log(`e2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  return failed === 0 && passed > 0;
+}
+
+let ok = false;
+try {
+  await main();
+} catch (e) {
+  results.push({ name: 'suite', status: 'failed', ms: 0, detail: e instanceof Error ? e.message : String(e) });
+} finally {
+  await cleanup();
+  ok = report();
+  if (!process.env.VMM_E2E_KEEP) rmSync(RUN, { recursive: true, force: true });
+  else log(`kept ${RUN}`);
+}
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,228 @@
+// Checkpoints with copy-on-write memory (rr's marks, QEMU's snapshots for replay_seek): each holds
+// the components' state (CPU, VMCS, vCPU, VMM, devices) and only the host pages that changed since
+// the previous checkpoint. Pages are found through HostPhysMem.dirty (set on every write path and
+// when a TLB fill grants write access; the TLBs are flushed at each checkpoint so the next write to a
+// page walks, and marks it, again), and a dirty page equal to its last saved version is not copied.
+//
+// Page versions are kept per page, ordered by checkpoint sequence number: the content of page p at
+// checkpoint c is its latest version with seq <= c.seq (none: zero). Restoring rewrites only the pages
+// that can differ: those dirty since the current base checkpoint, and those saved by any checkpoint
+// between the base and the target. Thinning (when over the memory budget) drops checkpoints but keeps
+// every page version a surviving checkpoint still needs, so older history gets coarser, never wrong.
+import { PAGE_SIZE, type HostPhysMem } from '../hw/physMem';
+
+export interface Checkpoint {
+  /** Increases with icount along the timeline. */
+  readonly seq: number;
+  readonly icount: number;
+  /** All components (machineState.saveAll). */
+  readonly state: Uint8Array;
+  /** Entries of the input log delivered before this moment. */
+  readonly inputIndex: number;
+  /** Host pages that may differ from the previous surviving checkpoint (sorted). */
+  pages: Int32Array;
+  /** Taken right after an outside change (a debugger write): replay reaching it loads it. */
+  readonly discontinuity: boolean;
+}
+
+const WORDS = PAGE_SIZE / 4;
+
+interface PageVersions { seqs: number[]; data: Int32Array[]; }
+
+export interface CheckpointStats {
+  checkpoints: number;
+  pageVersions: number;
+  bytes: number;
+  firstIcount: number;
+  lastIcount: number;
+  thinned: number;
+}
+
+export class CheckpointStore {
+  readonly list: Checkpoint[] = [];
+  /** The checkpoint memory is relative to: host memory = its pages + the pages marked dirty since. */
+  base: Checkpoint | null = null;
+  /** Page data + component state held, in bytes. */
+  bytes = 0;
+  pageVersions = 0;
+  thinned = 0;
+  /** Recent checkpoints never thinned (reverse steps near "now" stay fast). */
+  keepRecent = 8;
+  private readonly versions: (PageVersions | undefined)[];
+  private readonly mark: Uint8Array;
+  private nextSeq = 0;
+
+  constructor(private readonly host: HostPhysMem, public budgetBytes: number) {
+    const n = host.size / PAGE_SIZE;
+    this.versions = new Array<PageVersions | undefined>(n);
+    this.mark = new Uint8Array(n);
+  }
+
+  get last(): Checkpoint | undefined { return this.list[this.list.length - 1]; }
+  get first(): Checkpoint | undefined { return this.list[0]; }
+
+  /** The latest checkpoint at or before `icount`. */
+  atOrBefore(icount: number): Checkpoint | undefined {
+    const l = this.list;
+    let lo = 0, hi = l.length - 1, found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (l[mid].icount <= icount) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found < 0 ? undefined : l[found];
+  }
+  /** The first checkpoint after `icount`. */
+  after(icount: number): Checkpoint | undefined {
+    const c = this.atOrBefore(icount);
+    const k = c ? this.list.indexOf(c) + 1 : 0;
+    return this.list[k];
+  }
+
+  private latest(p: number, seq = Infinity): Int32Array | null {
+    const v = this.versions[p];
+    if (!v) return null;
+    for (let k = v.seqs.length - 1; k >= 0; k--) if (v.seqs[k] <= seq) return v.data[k];
+    return null;
+  }
+
+  private sameAs(p: number, ver: Int32Array | null): boolean {
+    const m = this.host.i32;
+    const o = p * WORDS;
+    if (ver === null) { for (let k = 0; k < WORDS; k++) if (m[o + k] !== 0) return false; return true; }
+    for (let k = 0; k < WORDS; k++) if (m[o + k] !== ver[k]) return false;
+    return true;
+  }
+
+  /**
+   * Take a checkpoint of the current moment (the end of history: memory must be relative to the last
+   * checkpoint). The caller flushes the TLBs afterwards.
+   */
+  take(icount: number, state: Uint8Array, inputIndex: number, discontinuity = false): Checkpoint {
+    const first = this.list.length === 0;
+    if (!first && this.base !== this.last) this.advanceBase(this.last!);
+    const seq = this.nextSeq++;
+    const dirty = this.host.dirty;
+    const pages: number[] = [];
+    for (let p = 0; p < dirty.length; p++) {
+      if (!first && !dirty[p]) continue;
+      if (this.sameAs(p, this.latest(p))) continue;
+      let v = this.versions[p];
+      if (!v) { v = { seqs: [], data: [] }; this.versions[p] = v; }
+      v.seqs.push(seq);
+      v.data.push(this.host.i32.slice(p * WORDS, (p + 1) * WORDS));
+      pages.push(p);
+    }
+    dirty.fill(0);
+    const c: Checkpoint = { seq, icount, state, inputIndex, pages: Int32Array.from(pages), discontinuity };
+    this.list.push(c);
+    this.base = c;
+    this.bytes += pages.length * PAGE_SIZE + state.length + pages.length * 4;
+    this.pageVersions += pages.length;
+    if (this.bytes > this.budgetBytes) this.thin();
+    return c;
+  }
+
+  /** Memory is now exactly checkpoint `c`'s (replay reached it): make it the base. */
+  rebase(c: Checkpoint): void {
+    this.host.dirty.fill(0);
+    this.base = c;
+  }
+
+  /**
+   * Make a later checkpoint the base without a restore (the VM passed it in an unclean state): every
+   * page saved between the two counts as dirty, so memory = `c` + dirty pages still holds.
+   */
+  advanceBase(c: Checkpoint): void {
+    const b = this.base;
+    if (!b || b === c) { this.base = c; return; }
+    for (const x of this.list) if (x.seq > b.seq && x.seq <= c.seq) for (const p of x.pages) this.host.dirty[p] = 1;
+    this.base = c;
+  }
+
+  /** Rewrite host memory to checkpoint `c`'s content. Returns the pages rewritten. */
+  restoreMemory(c: Checkpoint): number[] {
+    const base = this.base ?? c;
+    const lo = Math.min(base.seq, c.seq), hi = Math.max(base.seq, c.seq);
+    const mark = this.mark;
+    mark.fill(0);
+    for (const x of this.list) if (x.seq > lo && x.seq <= hi) for (const p of x.pages) mark[p] = 1;
+    const dirty = this.host.dirty;
+    const out: number[] = [];
+    const m = this.host.i32;
+    for (let p = 0; p < mark.length; p++) {
+      if (!mark[p] && !dirty[p]) continue;
+      const v = this.latest(p, c.seq);
+      if (v) m.set(v, p * WORDS); else m.fill(0, p * WORDS, (p + 1) * WORDS);
+      out.push(p);
+    }
+    dirty.fill(0);
+    this.base = c;
+    return out;
+  }
+
+  /** Changing the past: forget checkpoints after `icount` (the base must be at or before it). */
+  dropAfter(icount: number): number {
+    let n = 0;
+    while (this.list.length && this.last!.icount > icount) {
+      const c = this.list.pop()!;
+      if (this.base === c) throw new Error('checkpoint: cannot drop the base checkpoint');
+      for (const p of c.pages) {
+        const v = this.versions[p]!;
+        const k = v.seqs.lastIndexOf(c.seq);
+        if (k >= 0) { v.seqs.splice(k, 1); v.data.splice(k, 1); this.bytes -= PAGE_SIZE; this.pageVersions--; }
+      }
+      this.bytes -= c.state.length + c.pages.length * 4;
+      n++;
+    }
+    return n;
+  }
+
+  /** Over budget: drop every other checkpoint of the older history (the first and recent ones stay). */
+  thin(): void {
+    while (this.bytes > this.budgetBytes && this.list.length > this.keepRecent + 2) {
+      const before = this.list.length;
+      for (let i = this.list.length - 1 - this.keepRecent; i >= 1; i -= 2) this.drop(i);
+      if (this.list.length === before) break;
+    }
+  }
+
+  private drop(i: number): void {
+    const c = this.list[i], next = this.list[i + 1], prev = this.list[i - 1];
+    for (const p of c.pages) {
+      const v = this.versions[p]!;
+      const k = v.seqs.indexOf(c.seq);
+      if (k < 0) continue;
+      // Needed by `next` unless the page has a newer version at or before it.
+      if (k + 1 < v.seqs.length && v.seqs[k + 1] <= next.seq) {
+        v.seqs.splice(k, 1); v.data.splice(k, 1);
+        this.bytes -= PAGE_SIZE; this.pageVersions--;
+      }
+    }
+    this.bytes -= c.state.length + c.pages.length * 4 + next.pages.length * 4;
+    next.pages = unionSorted(c.pages, next.pages);
+    this.bytes += next.pages.length * 4;
+    if (this.base === c) {
+      for (const p of c.pages) this.host.dirty[p] = 1;
+      this.base = prev;
+    }
+    this.list.splice(i, 1);
+    this.thinned++;
+  }
+
+  stats(): CheckpointStats {
+    return {
+      checkpoints: this.list.length, pageVersions: this.pageVersions, bytes: this.bytes,
+      firstIcount: this.first?.icount ?? 0, lastIcount: this.last?.icount ?? 0, thinned: this.thinned,
+    };
+  }
+}
+
+function unionSorted(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  let i = 0, j = 0, n = 0;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++];
+    if (n === 0 || out[n - 1] !== x) out[n++] = x;
+  }
+  return out.slice(0, n);
+}

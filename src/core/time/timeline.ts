@@ -1,0 +1,357 @@
+// Time travel over one VM: recording (checkpoints + the input log), replay, reverse step, reverse
+// continue and "go to instruction count" (QEMU's replay_seek, rr's ReplayTimeline).
+//
+// History runs from the first checkpoint to the frontier (the furthest icount reached). Below the
+// frontier the VM replays: the same input enters at the same icount, so the same exits happen. A
+// state is "clean" when the VM stopped because its instruction budget ran out (or at a breakpoint):
+// the unique state before instruction `icount` executes. Checkpoints are taken only at clean states,
+// so replay passing a checkpoint's icount has exactly its memory (the checkpoint becomes the base of
+// the dirty-page tracking). Breakpoints and exit filters belong to the timeline, not to checkpoints.
+import type { HostPhysMem } from '../hw/physMem';
+import type { Vmm } from '../vmm/vmm';
+import type { StopEvent } from '../debug/debugApi';
+import type { Snapshotable } from './stateIo';
+import { CheckpointStore, type Checkpoint, type CheckpointStats } from './checkpoints';
+import { InputLog } from './inputLog';
+import { invalidateCode, loadAll, saveAll } from './machineState';
+
+/** What the timeline needs from the VM facade (machine/vm.ts implements it). */
+export interface TimelineHost {
+  readonly vmm: Vmm;
+  readonly host: HostPhysMem;
+  icount(): number;
+  components(): Snapshotable[];
+  /** Run up to `budget` instructions; `resume` steps over a breakpoint at the current pc. */
+  runChunk(budget: number, resume: boolean): StopEvent | null;
+  deliverInput(port: number, bytes: Uint8Array): void;
+  ended(): boolean;
+  /** Breakpoints and exit filters on (normal) or off (replaying to a chosen moment). */
+  setStopsEnabled(on: boolean): void;
+}
+
+export interface RecordingOptions {
+  /** Memory for history (page copies + state) before older checkpoints are thinned. Default 256 MiB. */
+  budgetBytes?: number;
+  /** Instructions between checkpoints to start with (adapted as the run goes). Default 1,000,000. */
+  interval?: number;
+  minInterval?: number;
+  maxInterval?: number;
+}
+
+export const DEFAULT_HISTORY_BUDGET = 256 * 1024 * 1024;
+
+/** The outcome of a move in time: where the VM stopped, and words for the user when useful. */
+export interface TravelResult { stop: StopEvent; message?: string; }
+
+interface Hit { icount: number; stop: StopEvent; exitOrdinal: number; }
+
+export class Timeline {
+  readonly store: CheckpointStore;
+  readonly inputs = new InputLog();
+  /** The furthest icount this timeline has reached (end of history). */
+  frontier: number;
+  interval: number;
+  readonly minInterval: number;
+  readonly maxInterval: number;
+  /** True when the VM sits in the clean state at its icount (see the header). */
+  clean: boolean;
+  /** Set when the last operation forked the timeline (changing the past). */
+  lastFork: string | undefined;
+  private reverseSearchActive = false;
+
+  constructor(private readonly vm: TimelineHost, opts: RecordingOptions = {}, clean = true) {
+    this.store = new CheckpointStore(vm.host, opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET);
+    this.interval = opts.interval ?? 1_000_000;
+    this.minInterval = opts.minInterval ?? Math.min(this.interval, 250_000);
+    this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 16_000_000);
+    this.frontier = vm.icount();
+    this.clean = clean;
+    this.checkpoint();
+  }
+
+  get start(): number { return this.store.first!.icount; }
+  get replaying(): boolean { return this.vm.icount() < this.frontier; }
+  stats(): CheckpointStats & { interval: number; frontier: number; inputs: number } {
+    return { ...this.store.stats(), interval: this.interval, frontier: this.frontier, inputs: this.inputs.entries.length };
+  }
+
+  private flushTlbs(): void { for (const v of this.vm.vmm.vcpus) v.cpu.mmu.flushAll(); }
+
+  private checkpoint(discontinuity = false): Checkpoint {
+    const c = this.store.take(this.vm.icount(), saveAll(this.vm.components()), this.inputs.cursor, discontinuity);
+    this.flushTlbs();
+    this.adapt(c);
+    return c;
+  }
+
+  /** Bounded memory and bounded reverse latency: widen the interval when checkpoints are heavy. */
+  private adapt(c: Checkpoint): void {
+    const perCheckpoint = c.pages.length * 4096 + c.state.length;
+    // Aim to spend at most 1/64 of the budget per checkpoint.
+    if (perCheckpoint > this.store.budgetBytes / 64) this.interval = Math.min(this.maxInterval, this.interval * 2);
+    else if (perCheckpoint < this.store.budgetBytes / 1024) this.interval = Math.max(this.minInterval, this.interval / 2);
+    this.interval = Math.round(this.interval);
+  }
+
+  /** Before running on from here: deliver due input, follow checkpoints replay reaches, take one if due. */
+  private sync(): void {
+    const now = this.vm.icount();
+    for (let e = this.inputs.next; e && e.icount <= now; e = this.inputs.next) {
+      this.vm.deliverInput(e.port, e.bytes);
+      this.inputs.cursor++;
+    }
+    const c = this.store.atOrBefore(now);
+    if (c && c.discontinuity && c.icount === now && this.store.base !== c && c.seq > (this.store.base?.seq ?? -1)) {
+      this.restore(c); // a debugger write happened here: replay takes it from the checkpoint
+      return;
+    }
+    if (!this.clean || this.vm.ended()) return;
+    if (c && c.icount === now && this.store.base !== c && c.seq > (this.store.base?.seq ?? -1)) {
+      this.store.rebase(c);
+      this.flushTlbs();
+    } else if (c && now >= this.frontier && c === this.store.last && now - c.icount >= this.interval) {
+      this.checkpoint();
+    }
+  }
+
+  /** Where the next chunk must end: a checkpoint replay must follow, the next input, the next checkpoint due. */
+  private chunkEnd(end: number): number {
+    const now = this.vm.icount();
+    let stop = end;
+    const c = this.store.after(now);
+    if (c) stop = Math.min(stop, c.icount);
+    const e = this.inputs.next;
+    if (e && e.icount > now) stop = Math.min(stop, e.icount);
+    const last = this.store.last!;
+    if (now >= this.frontier || !c) stop = Math.min(stop, Math.max(now + 1, last.icount + this.interval));
+    return stop;
+  }
+
+  /** Run forward up to `budget` instructions (replaying history, then live). */
+  run(budget: number): StopEvent | null {
+    const end = this.vm.icount() + budget;
+    let resume = true;
+    for (;;) {
+      this.sync();
+      const now = this.vm.icount();
+      if (now >= end) return null;
+      const s = this.vm.runChunk(this.chunkEnd(end) - now, resume);
+      resume = false;
+      this.afterMove(s);
+      if (s) return s;
+    }
+  }
+
+  /** Bookkeeping after the VM moved forward (a run chunk or a step). */
+  afterMove(s: StopEvent | null, steppedClean = false): void {
+    const now = this.vm.icount();
+    if (now > this.frontier) this.frontier = now;
+    this.clean = s === null || s.kind === 'breakpoint' || steppedClean;
+  }
+
+  /** Before a single step: deliver due input, follow checkpoints. */
+  beforeStep(): void { this.sync(); }
+
+  /** Replay to exactly `target` with breakpoints and filters off. Returns a stop if the VM ended first. */
+  private replayTo(target: number): StopEvent | null {
+    this.vm.setStopsEnabled(false);
+    try {
+      for (;;) {
+        this.sync();
+        const now = this.vm.icount();
+        if (now >= target) return null;
+        const s = this.vm.runChunk(this.chunkEnd(target) - now, false);
+        this.afterMove(s);
+        if (s) return s;
+      }
+    } finally {
+      this.vm.setStopsEnabled(true);
+    }
+  }
+
+  private restore(c: Checkpoint): void {
+    const pages = this.store.restoreMemory(c);
+    loadAll(this.vm.components(), c.state);
+    invalidateCode(this.vm.host, pages);
+    this.flushTlbs();
+    this.inputs.cursor = c.inputIndex;
+    this.clean = !c.discontinuity;
+  }
+
+  /** Bring the VM to the clean state at `n` (clamped to history). */
+  private seek(n: number): StopEvent | null {
+    const now = this.vm.icount();
+    const c = this.store.atOrBefore(n) ?? this.store.first!;
+    // Forward within the current checkpoint interval from a clean state: no restore needed.
+    if (!(this.clean && !this.vm.ended() && now <= n && c.icount <= now)) this.restore(c);
+    return this.replayTo(n);
+  }
+
+  /** Go to instruction count `n` of history. */
+  gotoIcount(n: number, vcpu = 0): TravelResult {
+    const target = Math.max(this.start, Math.min(this.frontier, Math.floor(n)));
+    const s = this.seek(target);
+    const message = target !== n ? `instruction count ${n} is outside recorded history (${this.start}..${this.frontier}); went to ${target}` : undefined;
+    return { stop: s ?? { kind: 'step', vcpu }, message };
+  }
+
+  /** One instruction back (or back to the start of the instruction the VM stopped in). */
+  stepBack(vcpu = 0): TravelResult {
+    const now = this.vm.icount();
+    const mid = !this.clean || this.vm.ended();
+    if (!mid && now <= this.start) {
+      return { stop: { kind: 'entry', vcpu }, message: 'at the start of recorded history: nothing to step back to' };
+    }
+    const s = this.seek(mid ? now : now - 1);
+    return { stop: s ?? { kind: 'step', vcpu } };
+  }
+
+  /** Search backwards for the last breakpoint / exit-filter hit before now. Runs to completion. */
+  reverseContinue(vcpu = 0): TravelResult {
+    const search = this.reverseSearch(vcpu);
+    while (!search.step()) { /* one checkpoint interval per step */ }
+    return search.result!;
+  }
+
+  /** The same search, one checkpoint interval per `step()`, so a caller can report progress and cancel. */
+  reverseSearch(vcpu = 0): ReverseSearch {
+    return new ReverseSearch(this, vcpu, this.vm.icount(), !this.clean || this.vm.ended());
+  }
+
+  /** @internal Run one interval [c.icount, end) with stops on, collecting the hits. */
+  scanInterval(c: Checkpoint, end: number): Hit[] {
+    this.restore(c);
+    const hits: Hit[] = [];
+    let resume = false;
+    for (;;) {
+      this.sync();
+      const now = this.vm.icount();
+      if (now >= end) break;
+      const s = this.vm.runChunk(this.chunkEnd(end) - now, resume);
+      this.afterMove(s);
+      if (!s) { resume = false; continue; }
+      const at = this.vm.icount();
+      if (s.kind === 'breakpoint' || s.kind === 'vmexit' || s.kind === 'exception') {
+        if (at >= end) break;
+        const isExit = s.kind !== 'breakpoint';
+        let ord = 0;
+        if (isExit) for (let k = hits.length - 1; k >= 0 && hits[k].icount === at; k--) if (hits[k].stop.kind !== 'breakpoint') ord++;
+        hits.push({ icount: at, stop: s, exitOrdinal: ord });
+        resume = true;
+        continue;
+      }
+      break; // the VM ended (shutdown, exit device) or failed: nothing after it in this interval
+    }
+    return hits;
+  }
+
+  /** @internal Land on a hit found by scanInterval. */
+  landOn(c: Checkpoint, hit: Hit): StopEvent {
+    this.restore(c);
+    this.replayTo(hit.icount);
+    if (hit.stop.kind === 'breakpoint') return hit.stop;
+    let ord = 0;
+    for (let k = 0; k < 8; k++) {
+      const s = this.vm.runChunk(1, true);
+      this.afterMove(s);
+      if (!s || this.vm.icount() !== hit.icount) break;
+      if (s.kind !== 'breakpoint' && ord++ === hit.exitOrdinal) return s;
+    }
+    // Should not happen (replay is deterministic); land before the instruction instead.
+    this.seek(hit.icount);
+    return { kind: 'step', vcpu: hit.stop.vcpu };
+  }
+
+  /**
+   * Input or a write while in the past changes history: discard the recorded future (checkpoints,
+   * input and exits after now) and continue from here as the new end of history.
+   */
+  fork(what: string): string | undefined {
+    const now = this.vm.icount();
+    if (now >= this.frontier) return undefined;
+    const from = this.frontier;
+    // Memory must be relative to a checkpoint at or before now (it is: replay follows checkpoints).
+    const dropped = this.store.dropAfter(now);
+    this.inputs.truncateFuture();
+    this.vm.vmm.exitLog.truncateFuture();
+    this.frontier = now;
+    this.lastFork = `${what} at instruction ${now} changed the past: the recorded future (instructions ${now + 1}..${from}, ${dropped} checkpoint(s)) was discarded; history now ends here`;
+    return this.lastFork;
+  }
+
+  /**
+   * After a debugger write (memory, registers) at the end of history: a checkpoint holds it, so
+   * replay through this moment sees the write (invariant 1: outside changes are part of history).
+   */
+  outsideChange(): void {
+    this.checkpoint(true);
+    this.clean = false;
+  }
+
+  /** An outside input (serial bytes) at the current moment; forks when in the past. */
+  input(port: number, bytes: Uint8Array): string | undefined {
+    const msg = this.fork('serial input');
+    this.inputs.record(this.vm.icount(), port, bytes);
+    this.vm.deliverInput(port, bytes);
+    return msg;
+  }
+
+  get searching(): boolean { return this.reverseSearchActive; }
+  set searching(v: boolean) { this.reverseSearchActive = v; }
+}
+
+/** Reverse continue, one checkpoint interval at a time (latest first). */
+export class ReverseSearch {
+  result: TravelResult | undefined;
+  /** Instructions of history searched so far, and in all (for progress reports). */
+  searched = 0;
+  readonly total: number;
+  private k: number;
+  private end: number;
+
+  constructor(private readonly tl: Timeline, private readonly vcpu: number, from: number, mid: boolean) {
+    // From a mid-instruction state (stopped at an exit), hits before that instruction count.
+    this.end = from;
+    const list = tl.store.list;
+    const c = tl.store.atOrBefore(mid ? from : from - 1);
+    this.k = c ? list.indexOf(c) : -1;
+    this.total = Math.max(0, from - tl.start);
+    if (from <= tl.start && !mid) this.k = -1;
+    tl.searching = true;
+  }
+
+  /** Search one more interval. Returns true when done (see `result`). */
+  step(): boolean {
+    if (this.result) return true;
+    const tl = this.tl;
+    const list = tl.store.list;
+    if (this.k < 0) {
+      tl.gotoIcount(tl.start, this.vcpu);
+      this.result = { stop: { kind: 'entry', vcpu: this.vcpu }, message: 'reverse continue reached the start of recorded history' };
+      tl.searching = false;
+      return true;
+    }
+    const c = list[this.k];
+    const hits = tl.scanInterval(c, this.end);
+    this.searched += this.end - c.icount;
+    if (hits.length) {
+      const stop = tl.landOn(c, hits[hits.length - 1]);
+      this.result = { stop };
+      tl.searching = false;
+      return true;
+    }
+    this.end = c.icount;
+    this.k--;
+    return false;
+  }
+
+  /** Stop searching: the VM stays at the start of the last interval searched. */
+  cancel(): TravelResult {
+    if (!this.result) {
+      if (this.searched > 0) this.tl.gotoIcount(this.end, this.vcpu);
+      this.result = { stop: { kind: 'pause', vcpu: this.vcpu }, message: `reverse continue paused at instruction ${this.end}` };
+      this.tl.searching = false;
+    }
+    return this.result;
+  }
+}

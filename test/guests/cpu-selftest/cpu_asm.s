@@ -1,0 +1,254 @@
+/*
+ * cpu_asm.s - the assembly half of the cpu-selftest guest: exception stubs
+ * (vectors 0-31) that build a struct frame and call exception_handler(),
+ * ring transitions (run_user / int $0x80), the INT 0x81 handler that
+ * records the stack the TSS gave it, the call-gate target, the SYSENTER
+ * entry point, and the instruction sequences the tests need exact
+ * addresses of (single step, breakpoints, faulting instructions).
+ */
+        .set KERNEL_DS, 0x10
+        .set USER_CS,   0x1b
+        .set USER_DS,   0x23
+
+        .text
+.macro ISR_NOERR n
+isr\n:  pushl   $0
+        pushl   $\n
+        jmp     isr_common
+.endm
+.macro ISR_ERR n
+isr\n:  pushl   $\n
+        jmp     isr_common
+.endm
+        ISR_NOERR 0
+        ISR_NOERR 1
+        ISR_NOERR 2
+        ISR_NOERR 3
+        ISR_NOERR 4
+        ISR_NOERR 5
+        ISR_NOERR 6
+        ISR_NOERR 7
+        ISR_ERR   8
+        ISR_NOERR 9
+        ISR_ERR   10
+        ISR_ERR   11
+        ISR_ERR   12
+        ISR_ERR   13
+        ISR_ERR   14
+        ISR_NOERR 15
+        ISR_NOERR 16
+        ISR_ERR   17
+        ISR_NOERR 18
+        ISR_NOERR 19
+        ISR_NOERR 20
+        ISR_ERR   21
+        ISR_NOERR 22
+        ISR_NOERR 23
+        ISR_NOERR 24
+        ISR_NOERR 25
+        ISR_NOERR 26
+        ISR_NOERR 27
+        ISR_NOERR 28
+        ISR_ERR   29
+        ISR_ERR   30
+        ISR_NOERR 31
+
+isr_common:
+        pushal
+        pushl   %ds
+        pushl   %es
+        movw    $KERNEL_DS, %ax
+        movw    %ax, %ds
+        movw    %ax, %es
+        pushl   %esp
+        call    exception_handler
+        addl    $4, %esp
+        popl    %es
+        popl    %ds
+        popal
+        addl    $8, %esp
+        iretl
+
+        .section .rodata
+        .globl  isr_stub_table
+        .p2align 2
+isr_stub_table:
+        .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        .long   isr\n
+        .endr
+        .text
+
+/* void run_user(void (*fn)(void)): call fn at CPL 3 on the user stack; back via int $0x80. */
+        .globl  run_user
+run_user:
+        pushl   %ebp
+        pushl   %ebx
+        pushl   %esi
+        pushl   %edi
+        movl    %esp, kernel_saved_esp
+        movl    20(%esp), %eax
+        movl    %eax, user_fn
+        pushl   $USER_DS
+        pushl   $user_stack_top
+        pushfl
+        pushl   $USER_CS
+        pushl   $user_trampoline
+        iretl
+user_trampoline:
+        movw    $USER_DS, %ax
+        movw    %ax, %ds
+        movw    %ax, %es
+        movw    %ax, %fs
+        movw    %ax, %gs
+        call    *user_fn
+        int     $0x80
+
+        .globl  isr80
+isr80:  movw    $KERNEL_DS, %ax
+        movw    %ax, %ds
+        movw    %ax, %es
+        movw    %ax, %fs
+        movw    %ax, %gs
+        movl    kernel_saved_esp, %esp
+        popl    %edi
+        popl    %esi
+        popl    %ebx
+        popl    %ebp
+        ret
+
+/* INT 0x81 from CPL 3: record the handler's SS:ESP and the frame the CPU pushed. */
+        .globl  isr81
+isr81:  movl    %esp, int81_esp
+        movw    %ss, int81_ss
+        pushl   %eax
+        movl    4(%esp), %eax
+        movl    %eax, int81_frame
+        movl    8(%esp), %eax
+        movl    %eax, int81_frame+4
+        movl    12(%esp), %eax
+        movl    %eax, int81_frame+8
+        movl    16(%esp), %eax
+        movl    %eax, int81_frame+12
+        movl    20(%esp), %eax
+        movl    %eax, int81_frame+16
+        popl    %eax
+        iretl
+
+/* Call-gate target (CPL 0, 2 dword parameters): record SS:ESP, CS, the frame; lret $8. */
+        .globl  gate_target
+gate_target:
+        movl    %esp, gate_esp
+        movw    %ss, gate_ss
+        movw    %cs, gate_cs
+        pushl   %eax
+        pushl   %ecx
+        xorl    %ecx, %ecx
+1:      movl    8(%esp,%ecx,4), %eax
+        movl    %eax, gate_frame(,%ecx,4)
+        incl    %ecx
+        cmpl    $6, %ecx
+        jne     1b
+        popl    %ecx
+        popl    %eax
+        lret    $8
+
+/* User code: push two parameters, far call through the gate (selector 0x33), record after return. */
+        .globl  user_call_gate
+user_call_gate:
+        movl    %esp, user_esp_before
+        pushl   $0x2222
+        pushl   $0x1111
+        lcall   $0x33, $0
+        movl    %esp, user_esp_after
+        movw    %cs, user_cs_after
+        ret
+
+/* SYSENTER from CPL 3 and SYSEXIT back. */
+        .globl  user_sysenter
+user_sysenter:
+        movl    %esp, %ecx
+        movl    $1f, %edx
+        sysenter
+1:      movw    %cs, user_cs_after
+        movw    %ss, user_ss_after
+        ret
+        .globl  sysenter_entry
+sysenter_entry:
+        movl    %esp, sys_esp
+        movw    %cs, sys_cs
+        movw    %ss, sys_ss
+        sysexit
+
+/* Single step: TF is set by the popf; traps follow ss_1, ss_2 and ss_3. */
+        .globl  single_step_code, ss_1, ss_2, ss_3, ss_end
+single_step_code:
+        pushfl
+        orl     $0x100, (%esp)
+        popfl
+ss_1:   movl    $1, %eax
+ss_2:   movl    $2, %eax
+ss_3:   nop
+ss_end: ret
+
+/* Instruction breakpoint target and a data-breakpoint write. */
+        .globl  bp_target, bp_after, dbp_write, dbp_after
+bp_target:
+        movl    $0x42, %eax
+bp_after:
+        ret
+dbp_write:
+        movl    $7, dbp_var
+dbp_after:
+        ret
+
+/* Faulting instructions whose addresses the tests check (fault EIP = label). */
+        .globl  user_hlt, user_cli, user_out, user_mov_cr3, user_load_kds, user_int82, user_int83
+user_hlt:       hlt
+                ret
+user_cli:       cli
+                ret
+user_out:       outb    %al, $0x84      /* I/O bitmap bit set: #GP */
+                ret
+                .globl  user_out_ok
+user_out_ok:    outb    %al, $0x80      /* I/O bitmap bit clear: allowed at CPL 3, IOPL 0 */
+                ret
+user_mov_cr3:   movl    %cr3, %eax
+                ret
+user_load_kds:  movw    $0x10, %ax
+                movw    %ax, %ds
+                ret
+user_int82:     int     $0x82
+                ret
+user_int83:     int     $0x83
+                ret
+        .globl  user_int81
+user_int81:
+        movl    %esp, user_esp_before
+        int     $0x81
+        ret
+
+        .bss
+        .p2align 4
+kernel_saved_esp: .long 0
+user_fn:          .long 0
+        .globl  int81_esp, int81_ss, int81_frame, gate_esp, gate_ss, gate_cs, gate_frame
+        .globl  user_esp_before, user_esp_after, user_cs_after, user_ss_after, sys_esp, sys_cs, sys_ss, dbp_var
+int81_esp:        .long 0
+int81_ss:         .long 0
+int81_frame:      .space 20
+gate_esp:         .long 0
+gate_ss:          .long 0
+gate_cs:          .long 0
+gate_frame:       .space 24
+user_esp_before:  .long 0
+user_esp_after:   .long 0
+user_cs_after:    .long 0
+user_ss_after:    .long 0
+sys_esp:          .long 0
+sys_cs:           .long 0
+sys_ss:           .long 0
+dbp_var:          .long 0
+        .p2align 12
+        .globl  user_stack_top
+user_stack:       .space 8192
+user_stack_top:

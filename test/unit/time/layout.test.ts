@@ -1,0 +1,44 @@
+// Snapshot format guard: every component's saved layout is pinned here by (version, byte length)
+// in a known state (fresh boot of the hello fixture). Changing a layout without bumping the
+// component's version fails this test; after a deliberate bump, update the table.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import { Vm } from '../../../src/core/machine/vm';
+import { saveComponent } from '../../../src/core/time/machineState';
+import { StateReader } from '../../../src/core/time/stateIo';
+import { SNAPSHOT_FORMAT_VERSION } from '../../../src/core/time/snapshot';
+
+/** name -> [version, bytes]. */
+const PINNED: Record<string, [number, number]> = {
+  cpu0: [1, 406],
+  vmcs0: [1, 1629],
+  vcpu0: [1, 1095],
+  vmm: [1, 1079],
+  debugexit: [1, 25],
+  uart0: [1, 32],
+  vm: [1, 14],
+};
+
+describe('time travel: snapshot layout versions', () => {
+  it('the snapshot container is format version 1', () => assert.equal(SNAPSHOT_FORMAT_VERSION, 1));
+
+  it('each component layout matches its pinned version and length', () => {
+    const m = JSON.parse(fs.readFileSync('build/guests/manifest.json', 'utf8')) as { name: string; path: string }[];
+    const vm = Vm.fromImage(fs.readFileSync(m.find((g) => g.name === 'hello')!.path), 'hello', {}, { serialOut: () => undefined });
+    const seen: Record<string, [number, number]> = {};
+    for (const c of vm.stateComponents()) {
+      const blob = saveComponent(c);
+      const r = new StateReader(blob);
+      const name = r.str();
+      const version = r.u32();
+      assert.equal(name, c.stateName);
+      seen[name] = [version, blob.length];
+    }
+    for (const [name, [v, n]] of Object.entries(seen)) {
+      const pin = PINNED[name];
+      if (!pin) continue; // other helpers' devices pin their own layouts
+      assert.ok(!(pin[0] === v && pin[1] !== n), `component "${name}" changed its layout (${pin[1]} -> ${n} bytes) without a version bump (still ${v})`);
+      assert.deepEqual([v, n], pin, `component "${name}": update the pinned [version, length] after a deliberate version bump`);
+    }
+  });
+});
