@@ -444,6 +444,13 @@ async function main() {
       if (!cmd && !view) return { skip: `the extension contributes no ${what} view yet` };
       if (cmd) await command(cmd.category ? `${cmd.category}: ${cmd.title}` : cmd.title);
       else await command(`${view.name}: Focus on ${view.name} View`);
+      // A command may first ask for its argument (Translate Address… asks for an address): give one.
+      const input = page.locator('.quick-input-widget input');
+      try { await input.waitFor({ state: 'visible', timeout: 3000 }); } catch { /* no prompt */ }
+      if (await input.isVisible()) {
+        await input.fill(/translat/i.test(what) ? 'eip' : '');
+        await page.keyboard.press('Enter');
+      }
       // It shows as an editor tab (a webview panel) or a view section titled after it.
       await visible(page.locator('.tabs-container .tab, .pane-header, .composite.title').filter({ hasText: re }), `the ${what} view (a tab or section titled /${re.source}/i)`, 15_000);
       await page.waitForTimeout(1500);
