@@ -19,10 +19,11 @@ export class VmmConfigurationProvider implements vscode.DebugConfigurationProvid
     folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration,
   ): Promise<vscode.DebugConfiguration | undefined> {
     if (!config.type && !config.request && !config.name) {
-      const image = activeElf() ?? await firstWorkspaceElf(folder);
+      // F5 with an .asm/.nasm file open debugs that file: the adapter assembles it (issue 8).
+      const image = activeAsm() ?? activeElf() ?? await firstWorkspaceElf(folder);
       if (!image) {
         await vscode.window.showErrorMessage(
-          'VMM: nothing to debug. Open a guest image (*.elf), add one to the workspace, or create a launch.json ' +
+          'VMM: nothing to debug. Open a guest image (*.elf) or a NASM source (*.asm), add one to the workspace, or create a launch.json ' +
           'with a "vmm" configuration and its "image" attribute.');
         return undefined;
       }
@@ -48,6 +49,12 @@ function launchConfiguration(image: vscode.Uri, folder: vscode.WorkspaceFolder |
     mmu: 'ept',
     stopOnEntry: true,
   };
+}
+
+/** The NASM source in the active editor, if any. */
+function activeAsm(): vscode.Uri | undefined {
+  const u = vscode.window.activeTextEditor?.document.uri;
+  return u && u.scheme === 'file' && /\.(asm|nasm)$/i.test(u.fsPath) ? u : undefined;
 }
 
 /** The .elf shown in the active editor tab (a text editor or VS Code's binary-file placeholder). */
