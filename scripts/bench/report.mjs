@@ -20,7 +20,7 @@ function nativeBaseline() {
   return {
     binary: p, arch, compiler: 'gcc -O1', source: 'test/guests/cpuloop/workload.c (the guest\'s own workload)',
     why: arch === 'x86-64'
-      ? 'the same C workload built for the host as a 64-bit program (this kernel cannot execute 32-bit programs, and a 64-bit build needs no 32-bit libc); the guest runs it as i386 code, so "guest-instruction-equivalent MIPS" divides the guest\'s instruction count by the native time'
+      ? 'the same C workload built for the host as a 64-bit program (it runs on kernels without 32-bit support and needs no 32-bit libc); the guest runs it as i386 code, so "guest-instruction-equivalent MIPS" divides the guest\'s instruction count by the native time'
       : 'the same C workload built for i386',
   };
 }
