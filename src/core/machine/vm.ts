@@ -11,7 +11,8 @@ import { Uart16550 } from '../devices/uart16550';
 import { PcPlatform } from '../devices/pcPlatform';
 import { RTC_DEFAULT_START } from '../devices/cmosRtc';
 import { InterruptState, kickVcpus } from '../vmm/irqInjection';
-import { loadImage } from './loadImage';
+import { bootMachine, planBoot, type BootOptions } from './bootImage';
+import type { BiosServices } from './firmware/biosServices';
 import { ImageFormatError } from './elf';
 import { ActiveFilters, filterInfos } from '../debug/exitFilters';
 import { registersView, type GuestRegs } from '../debug/registersView';
@@ -84,6 +85,10 @@ export class Vm {
   /** DWARF line tables and functions of the image (empty without -g); problems are in `debugInfo.warnings`. */
   readonly debugInfo: DebugInfo;
   readonly uart: Uart16550;
+  /** COM2 (0x2F8, IRQ 3). */
+  readonly uart2: Uart16550;
+  /** The paravirtual BIOS (null with a user --bios ROM). */
+  readonly bios: BiosServices | null;
   /** The PC's legacy devices: PIC pair, PIT, RTC/CMOS, 8042, VGA text, POST codes, debug console. */
   readonly platform: PcPlatform;
   private readonly irqState: InterruptState;
@@ -93,23 +98,34 @@ export class Vm {
   private readonly scratch = new Insn();
 
   /** Build a VM and load `image`. Throws ImageError / VmOptionError with a clear message. */
-  static fromImage(image: Uint8Array, imageName: string, opts: VmOptions, host: HostServices): Vm {
-    return new Vm(image, imageName, validateOptions(opts), host);
+  static fromImage(image: Uint8Array, imageName: string, opts: VmOptions, host: HostServices, boot: BootOptions = {}): Vm {
+    return new Vm(image, imageName, validateOptions(opts), host, boot);
   }
   static exitFilters(): ExitFilterInfo[] { return filterInfos(); }
 
-  private constructor(image: Uint8Array, name: string, o: Required<VmOptions>, host: HostServices) {
+  private constructor(image: Uint8Array, name: string, o: Required<VmOptions>, host: HostServices, bootOpts: BootOptions = {}) {
+    let plan;
+    try {
+      plan = planBoot(image, name, bootOpts);
+    } catch (e) {
+      if (e instanceof ImageFormatError) throw new ImageError(e.message);
+      throw e;
+    }
     this.vmm = new Vmm({ memMiB: o.memMiB, smp: o.smp, mmu: o.mmu, shadowSync: o.shadowSync });
     const com1 = new Uint8Array(1);
     // Output while replaying recorded history was already shown the first time (time travel).
-    this.uart = new Uart16550(0, 0x3f8, (b) => { com1[0] = b; if (!this.timeline?.replaying) host.serialOut(0, com1); });
+    this.uart = new Uart16550(0, 0x3f8, (b) => { com1[0] = b; if (!this.timeline?.replaying) host.serialOut(0, com1); }, (l) => this.platform.pic.setIrq(4, l));
     this.vmm.ports.register(this.uart, 0x3f8, 8);
+    const com2 = new Uint8Array(1);
+    this.uart2 = new Uart16550(1, 0x2f8, (b) => { com2[0] = b; if (!this.timeline?.replaying) host.serialOut(1, com2); }, (l) => this.platform.pic.setIrq(3, l));
+    this.vmm.ports.register(this.uart2, 0x2f8, 8);
     this.platform = new PcPlatform(this.vmm.clock, this.vmm.ports, {
       ramBytes: o.memMiB * 1024 * 1024,
       rtcStart: o.rtcStart,
       readGpa: (gpa) => this.vmm.memory.read8(gpa),
       debugConsoleOut: (b) => { if (!this.timeline?.replaying) host.debugConsoleOut?.(b); },
       onReset: () => { this.vmm.stopRequest = 'the guest reset the machine through the 8042 keyboard controller (reset line): the VM stopped'; },
+      disks: plan.disks,
     });
     this.vmm.irqChip = this.platform.pic;
     this.platform.pic.onInterrupt = () => kickVcpus(this.vmm);
@@ -117,12 +133,14 @@ export class Vm {
     this.vmm.consoleOut = (b) => { com1[0] = b; if (!this.timeline?.replaying) host.serialOut(0, com1); };
     let loaded;
     try {
-      loaded = loadImage(image, name, this.vmm.memory);
+      loaded = bootMachine(image, name, plan, bootOpts, this.vmm, this.platform, o.smp, [0x3f8, 0x2f8]);
     } catch (e) {
       if (e instanceof ImageFormatError) throw new ImageError(e.message);
       throw e;
     }
     this.imageKind = loaded.kind;
+    this.bios = loaded.bios;
+    if (this.bios) { const b = this.bios; this.vmm.firmwareCall = (v) => b.call(v); }
     this.symbols = loaded.symbols.map((s) => ({ name: s.name, address: s.address, size: s.size }));
     let debugInfo = DebugInfo.empty();
     try {
@@ -318,6 +336,7 @@ export class Vm {
   }
   private deliverInput(port: number, bytes: Uint8Array): void {
     if (port === KEYBOARD_INPUT) this.platform.kbd.keyboardInput(bytes);
+    else if (port === 1) this.uart2.receive(bytes);
     else this.uart.receive(bytes);
   }
   /** Device state for the debugger's Devices view. */

@@ -20,6 +20,11 @@ export interface BootState {
   mode: 'protected' | 'real';
   gdtBase: number;
   gdtLimit: number;
+  /** Real mode only: CS selector and base (default 0 / 0; the reset vector uses F000 / FFFF0000). */
+  csSel?: number;
+  csBase?: number;
+  /** EDX at start (boot sectors: DL = boot drive; reset: the processor signature). */
+  edx?: number;
 }
 
 export const HOST_CS = 0x08, HOST_DS = 0x10, HOST_TR = 0x18;
@@ -68,7 +73,7 @@ export function setupVmcs(v: Vmcs, caps: Map<number, bigint>, mem: HostPhysMem, 
     seg(1, 0x08, 0, 0xffffffff, 0xc09b);
     for (const s of [0, 2, 3, 4, 5]) seg(s, 0x10, 0, 0xffffffff, 0xc093);
   } else {
-    seg(1, 0, 0, 0xffff, 0x9b);
+    seg(1, boot.csSel ?? 0, boot.csBase ?? 0, 0xffff, 0x9b);
     for (const s of [0, 2, 3, 4, 5]) seg(s, 0, 0, 0xffff, 0x93);
   }
   seg(6, 0, 0, 0, 0x10000);      // LDTR unusable

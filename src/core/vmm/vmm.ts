@@ -61,6 +61,8 @@ export class Vmm {
   exitFilter: ExitFilterFn = () => undefined;
   /** Called for every exit (the CLI's `--trace exits`); null when nobody listens. */
   exitTrace: ((e: ExitEvent) => void) | null = null;
+  /** The paravirtual BIOS (machine/firmware): serves a VMCALL from a BIOS stub; false when it is not one. */
+  firmwareCall: ((vcpu: VCpu) => StopEvent | undefined | false) | null = null;
   /** Hypervisor console output (HC_CONSOLE_PUTC). */
   consoleOut: (byte: number) => void = () => undefined;
   private readonly decoder = new Decoder();
@@ -89,6 +91,7 @@ export class Vmm {
     setupVmcs(vcpu.vmcs, vcpu.vmx.caps, this.host, this.ept.eptp, boot, this.ioBitmaps);
     vcpu.regs.fill(0);
     vcpu.regs[0] = boot.eax; vcpu.regs[3] = boot.ebx; vcpu.regs[4] = boot.esp;
+    vcpu.regs[2] = boot.edx ?? 0;
     vcpu.cpu.cr2 = 0;
     if (this.shadow) {
       setupShadowVmcs(vcpu.vmcs, vcpu.vmx.caps, boot, vcpu.id + 1);
