@@ -15,6 +15,7 @@ export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments
   stopOnEntry?: unknown;
   cwd?: unknown;
   maxInstructions?: unknown;
+  quantum?: unknown;
 }
 
 export interface LaunchConfig {
@@ -28,6 +29,8 @@ export interface LaunchConfig {
   stopOnEntry: boolean;
   noDebug: boolean;
   maxInstructions?: number;
+  /** Instructions per vCPU scheduling turn with smp > 1 (vmm/smpScheduler.ts; default 1000). */
+  quantum?: number;
 }
 
 /** A problem with the user's launch configuration; the message is shown as is. */
@@ -97,7 +100,8 @@ export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = proc
     ? undefined
     : intInRange('maxInstructions', args.maxInstructions, 1, Number.MAX_SAFE_INTEGER);
   const noDebug = args.noDebug === true;
-  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions };
+  const quantum = args.quantum === undefined ? undefined : intInRange('quantum', args.quantum, 1, 10_000_000, ' (instructions)');
+  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, ...(quantum !== undefined ? { quantum } : {}) };
 }
 
 /** Reads the image; a missing or unreadable file becomes a LaunchConfigError naming the path. */

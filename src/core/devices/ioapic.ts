@@ -11,7 +11,7 @@ import { IOAPIC_PINS } from './apicAddresses';
 export const IOAPIC_VERSION = 0x11;
 const RTE_MASK = 1 << 16, RTE_LEVEL = 1 << 15, RTE_REMOTE_IRR = 1 << 14, RTE_ACTIVE_LOW = 1 << 13, RTE_PENDING = 1 << 12;
 /** Writable bits of an entry's low half: vector, delivery mode, destination mode, polarity, trigger, mask. */
-const RTE_LO_WRITABLE = 0x1a7ff;
+const RTE_LO_WRITABLE = 0x1afff;
 
 /** One interrupt message on the APIC bus (what an entry sends). */
 export interface ApicMessage {

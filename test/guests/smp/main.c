@@ -98,13 +98,13 @@ static void delay_us(uint32_t us)
         __asm__ volatile("sti; hlt; cli");
 }
 
-/* Calibrate the LAPIC timer against the PIT (counter 2 gate, 10 ms), as OSes do. */
+/* Calibrate the LAPIC timer against the PIT (counter 2 gate, 1 ms), as OSes do. */
 static void calibrate(void)
 {
     const uint32_t start = 0xffffffffu;
     outb(0x61, (inb(0x61) & ~0x02) | 0x01);  /* gate on, speaker off */
     outb(0x43, 0xb0);                        /* counter 2, lobyte/hibyte, mode 0 */
-    outb(0x42, 11932 & 0xff); outb(0x42, 11932 >> 8); /* 10 ms */
+    outb(0x42, 1193 & 0xff); outb(0x42, 1193 >> 8); /* 1 ms */
     lapic_write(LAPIC_TIMER_DIV, 0xb);
     lapic_write(LAPIC_LVT_TIMER, 0x10000 | VEC_ONESHOT); /* masked */
     lapic_write(LAPIC_TIMER_INIT, start);
@@ -112,7 +112,7 @@ static void calibrate(void)
         ;
     uint32_t elapsed = start - lapic_read(LAPIC_TIMER_CUR);
     lapic_write(LAPIC_TIMER_INIT, 0);
-    bus_ticks_per_us = elapsed / 10000;
+    bus_ticks_per_us = elapsed / 1000;
     if (bus_ticks_per_us == 0) bus_ticks_per_us = 1;
 }
 
