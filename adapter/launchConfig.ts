@@ -16,6 +16,7 @@ export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments
   stopOnEntry?: unknown;
   cwd?: unknown;
   maxInstructions?: unknown;
+  quantum?: unknown;
 }
 
 export interface LaunchConfig {
@@ -31,6 +32,8 @@ export interface LaunchConfig {
   maxInstructions?: number;
   /** Disks, firmware, flat-binary address, Multiboot command line and modules (adapter/bootLaunch.ts). */
   boot: BootLaunch;
+  /** Instructions per vCPU scheduling turn with smp > 1 (vmm/smpScheduler.ts; default 1000). */
+  quantum?: number;
 }
 
 /** A problem with the user's launch configuration; the message is shown as is. */
@@ -101,7 +104,8 @@ export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = proc
     ? undefined
     : intInRange('maxInstructions', args.maxInstructions, 1, Number.MAX_SAFE_INTEGER);
   const noDebug = args.noDebug === true;
-  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, boot };
+  const quantum = args.quantum === undefined ? undefined : intInRange('quantum', args.quantum, 1, 10_000_000, ' (instructions)');
+  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, boot, ...(quantum !== undefined ? { quantum } : {}) };
 }
 
 /** Reads the image; a missing or unreadable file becomes a LaunchConfigError naming the path. */

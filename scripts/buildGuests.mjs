@@ -180,6 +180,18 @@ export const fixtures = [
     symbols: ['_start', 'kmain', 'fork_process'],
   },
   {
+    name: 'smp',
+    description: 'C + asm: LAPIC, INIT-SIPI-SIPI through a real-mode trampoline, spinlocked counter on every AP, IPIs, LAPIC periodic timer, PIT through the I/O APIC; PASS lines, exit 0',
+    format: 'multiboot',
+    sources: [...C_RUNTIME, `${guestsDir}/smp/main.c`, `${guestsDir}/smp/trampoline.s`],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    // The CPU count and the counter depend on --smp / -smp.
+    expectedSerialIncludes: ['smp: multiboot ok\n', 'PASS: CPUID.1:EDX.APIC\n', 'PASS: shared counter under the spinlock\n', 'PASS: PIT IRQ0 through I/O APIC pin 2\n', 'smp: PASS\n'],
+    symbols: ['_start', 'kmain', 'ap_main', 'ap_pm32', 'trampoline_start', 'isr_ipi'],
+  },
+  {
     name: 'cpuidloop',
     description: 'C: VM-exit round trip benchmark: 20000 CPUID exits, exit 0',
     format: 'multiboot',

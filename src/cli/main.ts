@@ -6,11 +6,12 @@ import * as fs from 'node:fs';
 import { Vm, ImageError, VmOptionError, type VmOptions } from '../core/machine/vm';
 import type { ExitEvent, StopEvent } from '../core/debug/debugApi';
 import { formatExitStats } from './exitStatsTable';
+import { formatVcpuExitStats } from './vcpuStatsTable';
 import { parseGdbAddress } from '../gdbstub/server';
 import { runUnderGdb } from '../gdbstub/cliGdb';
 import { parseBootFlag, readBootFiles, type CliBootArgs } from './bootArgs';
 
-const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
+const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--quantum N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
        [--disk FILE]... [--disk-writeback] [--load-addr ADDR] [--bios ROM] [--cmdline STR] [--module FILE]...`;
 
 class UsageError extends Error {}
@@ -40,6 +41,7 @@ export function parseArgs(argv: string[]): CliArgs {
         break;
       }
       case '--smp': a.opts.smp = intArg('--smp', val()); break;
+      case '--quantum': a.opts.quantum = intArg('--quantum', val()); break;
       case '--mem': a.opts.memMiB = intArg('--mem', val()); break;
       case '--max-insns': a.maxInsns = intArg('--max-insns', val()); break;
       case '--exit-stats': a.exitStats = true; break;
@@ -161,6 +163,7 @@ async function main(argv: string[]): Promise<number> {
     const st = vm.vmStats();
     process.stderr.write(`mmu ${st.mmu}: ${st.eptMaps} EPT mappings, ${st.injectedEvents} injected events\n`);
     if (st.shadow) process.stderr.write(`shadow: ${Object.entries(st.shadow).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+    if (vm.vcpuCount > 1) process.stderr.write(formatVcpuExitStats(vm.vcpuExitStats()));
   }
   if (!stop) {
     process.stderr.write(`vmm-debug: stopped after ${vm.icount} instructions (--max-insns)\n`);

@@ -29,6 +29,9 @@ import type { Snapshotable, StateReader, StateWriter } from '../time/stateIo';
 import { stateHash } from '../time/stateHash';
 import { loadSnapshot, saveSnapshot } from '../time/snapshot';
 import { Watchpoints, type DataBreakpointSpec } from '../debug/dataBreakpoints';
+import { DEFAULT_QUANTUM } from '../vmm/smpScheduler';
+import { isaIrqToGsi } from '../devices/apicAddresses';
+import { apicDevices, vcpuExitStats, type VcpuExitStats } from './smpViews';
 
 export type MmuMode = 'ept' | 'shadow';
 /** Input-log channel of the keyboard (serial ports are channels 0-3). */
@@ -45,6 +48,8 @@ export interface VmOptions {
   shadowSync?: ShadowSync;
   /** RTC start time in Unix seconds (default 2024-01-01 00:00:00 UTC); it advances with virtual time. */
   rtcStart?: number;
+  /** Instructions per vCPU scheduling turn with smp > 1 (default 1000; vmm/smpScheduler.ts). */
+  quantum?: number;
 }
 
 /** Vm.vmStats(): per-VM statistics of memory virtualization. */
@@ -70,12 +75,13 @@ export function validateOptions(o: VmOptions): Required<VmOptions> {
   if (shadowSync !== 'lazy' && shadowSync !== 'eager') throw new VmOptionError(`shadowSync must be "lazy" or "eager", got "${String(shadowSync)}"`);
   const smp = o.smp ?? 1;
   if (!Number.isInteger(smp) || smp < 1 || smp > 8) throw new VmOptionError(`smp must be an integer from 1 to 8, got ${String(smp)}`);
-  if (smp > 1) throw new VmOptionError('smp > 1: application processors (INIT/SIPI) are not implemented yet in this build; use smp 1');
   const memMiB = o.memMiB ?? 32;
   if (!Number.isInteger(memMiB) || memMiB < 2 || memMiB > 1536) throw new VmOptionError(`memory must be an integer number of MiB from 2 to 1536, got ${String(memMiB)}`);
   const rtcStart = o.rtcStart ?? RTC_DEFAULT_START;
   if (!Number.isInteger(rtcStart) || rtcStart < 0 || rtcStart > 4_102_444_799) throw new VmOptionError(`rtcStart must be Unix seconds from 0 to 4102444799 (year 2099), got ${String(rtcStart)}`);
-  return { mmu, shadowSync, smp, memMiB, rtcStart };
+  const quantum = o.quantum ?? DEFAULT_QUANTUM;
+  if (!Number.isInteger(quantum) || quantum < 1 || quantum > 10_000_000) throw new VmOptionError(`quantum must be an integer number of instructions from 1 to 10000000, got ${String(quantum)}`);
+  return { mmu, shadowSync, smp, memMiB, rtcStart, quantum };
 }
 
 export class Vm {
@@ -111,7 +117,7 @@ export class Vm {
       if (e instanceof ImageFormatError) throw new ImageError(e.message);
       throw e;
     }
-    this.vmm = new Vmm({ memMiB: o.memMiB, smp: o.smp, mmu: o.mmu, shadowSync: o.shadowSync });
+    this.vmm = new Vmm({ memMiB: o.memMiB, smp: o.smp, mmu: o.mmu, shadowSync: o.shadowSync, quantum: o.quantum });
     const com1 = new Uint8Array(1);
     // Output while replaying recorded history was already shown the first time (time travel).
     this.uart = new Uart16550(0, 0x3f8, (b) => { com1[0] = b; if (!this.timeline?.replaying) host.serialOut(0, com1); }, (l) => this.platform.pic.setIrq(4, l));
@@ -129,6 +135,8 @@ export class Vm {
     });
     this.vmm.irqChip = this.platform.pic;
     this.platform.pic.onInterrupt = () => kickVcpus(this.vmm);
+    // ISA IRQ lines reach the I/O APIC too (IRQ0 on GSI 2; apicAddresses.ts).
+    this.platform.pic.irqTap = (irq, level) => this.vmm.apic.isaIrq(isaIrqToGsi(irq), level);
     this.irqState = new InterruptState(this.vmm);
     this.vmm.consoleOut = (b) => { com1[0] = b; if (!this.timeline?.replaying) host.serialOut(0, com1); };
     let loaded;
@@ -194,8 +202,19 @@ export class Vm {
   /** Run up to `budget` instructions. Returns why it stopped, or null when the budget ran out first. */
   run(budget: number): StopEvent | null {
     if (this.timeline) return this.timeline.run(budget);
-    return this.safely(0, () => this.vmm.run(this.vmm.vcpus[0], budget));
+    return this.safely(0, () => this.runVcpus(budget));
   }
+  /** One vCPU: it runs alone; several: the round-robin scheduler (vmm/smpScheduler.ts). */
+  private runVcpus(budget: number): StopEvent | null {
+    if (this.vmm.vcpus.length === 1) return this.vmm.run(this.vmm.vcpus[0], budget);
+    return this.vmm.sched.run(budget);
+  }
+  /** The vCPU the last run or step ended on (the debugger's stopped thread). */
+  get lastVcpu(): number { return this.vmm.vcpus.length === 1 ? 0 : this.vmm.sched.lastVcpu; }
+  /** Per-vCPU exit counts, INIT/SIPI and local/I/O APIC accesses (`--exit-stats`). */
+  vcpuExitStats(): VcpuExitStats[] { return vcpuExitStats(this.vmm); }
+  /** Local APIC and I/O APIC state for the Devices view. */
+  apicDevices(): GroupView[] { return apicDevices(this.vmm); }
   /** One guest instruction on `vcpu`; when stopped at a VM exit, finish handling it and stop at the next guest instruction. */
   step(vcpu: number): StopEvent {
     // A step retires one guest instruction: exits handled on the way (an EPT violation mapping the
@@ -204,6 +223,12 @@ export class Vm {
     const start = v.cpu.icount;
     let s: StopEvent | null = null;
     this.timeline?.beforeStep();
+    if (this.vmm.vcpus.length > 1) {
+      // Several vCPUs: the others run their turns meanwhile, so a step never changes the schedule.
+      s = this.safely(vcpu, () => this.vmm.sched.step(vcpu));
+      this.timeline?.afterMove(s, s?.kind === 'step' && v.inGuest && !v.pendingExit && v.cpu.icount !== start);
+      return s ?? { kind: 'step', vcpu };
+    }
     for (let k = 0; k < 64; k++) {
       s = this.safely(vcpu, () => this.vmm.run(v, 1, true));
       if (!s || s.kind !== 'step' || v.cpu.icount !== start) break;
@@ -366,7 +391,7 @@ export class Vm {
     host: this.vmm.host,
     icount: () => this.icount,
     components: () => this.stateComponents(),
-    runChunk: (budget, resume) => this.safely(0, () => this.vmm.run(this.vmm.vcpus[0], budget), resume),
+    runChunk: (budget, resume) => this.safely(0, () => this.runVcpus(budget), resume),
     deliverInput: (port, bytes) => this.deliverInput(port, bytes),
     ended: () => this.final !== null,
     setStopsEnabled: (on) => {

@@ -9,7 +9,7 @@ export class VirtualMsrs {
     let lo = 0, hi = 0;
     switch (msr) {
       case 0x10: lo = vcpu.cpu.icount % 0x100000000; hi = Math.floor(vcpu.cpu.icount / 0x100000000); break;
-      case 0x1b: lo = 0xfee00000 | (vcpu.id === 0 ? 0x100 : 0); break; // APIC base (disabled until issue 5)
+      case 0x1b: lo = vcpu.irq ? vcpu.irq.apicBase() : 0xfee00000 | (vcpu.id === 0 ? 0x100 : 0); break; // IA32_APIC_BASE (SDM 10.4.4)
       case 0xfe: lo = 0; break; // MTRRcap: no variable ranges
       case 0x174: lo = v.read(VMCS.GUEST_SYSENTER_CS); break;
       case 0x175: lo = v.read(VMCS.GUEST_SYSENTER_ESP); break;
@@ -26,7 +26,8 @@ export class VirtualMsrs {
   write(vcpu: VCpu, msr: number, lo: number, hi: number): boolean {
     const v = vcpu.vmcs;
     switch (msr) {
-      case 0x10: case 0x1b: case 0x2ff: return true;
+      case 0x1b: if (vcpu.irq) vcpu.irq.writeApicBase(lo); return true;
+      case 0x10: case 0x2ff: return true;
       case 0x174: v.write(VMCS.GUEST_SYSENTER_CS, lo & 0xffff); return true;
       case 0x175: v.write(VMCS.GUEST_SYSENTER_ESP, lo >>> 0); return true;
       case 0x176: v.write(VMCS.GUEST_SYSENTER_EIP, lo >>> 0); return true;

@@ -322,6 +322,26 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     this.cpu.vmxEventAt = 0;
   }
 
+  /**
+   * An INIT or a start-up IPI from the local APIC reaches this processor between two instructions
+   * (SDM Vol. 3C 25.2): in VMX non-root operation INIT always causes a VM exit (reason 3); a SIPI
+   * causes one (reason 4, qualification = the vector, 27.2.1) only in the wait-for-SIPI activity state
+   * and is otherwise discarded. In root operation INIT is blocked (the caller keeps it pending).
+   * Returns true when the VM exit happened.
+   */
+  apicSignal(kind: 'init' | 'sipi', vector = 0): boolean {
+    const cpu = this.cpu;
+    if (!cpu.nonRoot || !this.vmcs) return false;
+    if (kind === 'sipi' && cpu.activity !== 3) return false;
+    cpu.insnEip = cpu.eip;
+    try {
+      this.exit(kind === 'init' ? ExitReason.INIT_SIGNAL : ExitReason.SIPI, kind === 'sipi' ? vector & 0xff : 0);
+    } catch (e) {
+      if (e !== VM_EXIT) throw e;
+    }
+    return true;
+  }
+
   // ---------------------------------------------------------------- VM exit (SDM chapter 27)
   /**
    * Perform a VM exit: record the exit information, save the guest state, load the host state,
