@@ -11,6 +11,9 @@ import {
 import { withShadowEfer, withShadowPageFaults } from './handlers/handleShadowPageFault';
 import { withShadowCrAccess } from './handlers/handleCr3';
 import { handleInvlpg } from './handlers/handleInvlpg';
+import { handleTaskSwitch } from './handlers/handleTaskSwitch';
+import { withIdtVectoring } from './handlers/handleVectoring';
+import { withIoBreakpoints } from './handlers/handleIoBreakpoint';
 
 export const EXIT_HANDLERS: (ExitHandler | undefined)[] = [];
 // Shadow paging (vmm.shadow): #PF exits, CR3 / CR0 / CR4 accesses and INVLPG go to the shadow MMU first.
@@ -21,11 +24,12 @@ EXIT_HANDLERS[ExitReason.HLT] = handleHlt;
 EXIT_HANDLERS[ExitReason.VMCALL] = handleVmcall;
 EXIT_HANDLERS[ExitReason.CR_ACCESS] = withShadowCrAccess(handleCrAccess);
 EXIT_HANDLERS[ExitReason.INVLPG] = handleInvlpg;
-EXIT_HANDLERS[ExitReason.IO_INSTRUCTION] = handleIo;
+EXIT_HANDLERS[ExitReason.IO_INSTRUCTION] = withIoBreakpoints(handleIo);
 EXIT_HANDLERS[ExitReason.MSR_READ] = handleMsr;
 EXIT_HANDLERS[ExitReason.MSR_WRITE] = withShadowEfer(handleMsr);
-EXIT_HANDLERS[ExitReason.EPT_VIOLATION] = handleEptViolation;
+EXIT_HANDLERS[ExitReason.EPT_VIOLATION] = withIdtVectoring(handleEptViolation);
 EXIT_HANDLERS[ExitReason.EPT_MISCONFIG] = handleEptMisconfig;
 EXIT_HANDLERS[ExitReason.EXTERNAL_INTERRUPT] = handleExternalInterrupt;
 EXIT_HANDLERS[ExitReason.INTERRUPT_WINDOW] = handleInterruptWindow;
 EXIT_HANDLERS[ExitReason.PREEMPTION_TIMER] = handlePreemptionTimer;
+EXIT_HANDLERS[ExitReason.TASK_SWITCH] = handleTaskSwitch;

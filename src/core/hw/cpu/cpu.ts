@@ -82,6 +82,8 @@ export class Cpu implements LazyFlagState, ByteSource {
   cpl = 0;
   sysenterCs = 0; sysenterEsp = 0; sysenterEip = 0;
   patLo = 0x00070406; patHi = 0x00070406;
+  /** IA32_DEBUGCTL (MSR 0x1d9, SDM Vol. 3B 17.4.1): LBR and BTF are kept, not acted on. */
+  debugCtl = 0;
   /** 0 active, 1 HLT, 2 shutdown, 3 wait-for-SIPI (the VMCS activity-state encoding). */
   activity = 0;
   /** Interruptibility (VMCS encoding): bit 0 blocking by STI, bit 1 blocking by MOV SS. */
@@ -155,7 +157,7 @@ export class Cpu implements LazyFlagState, ByteSource {
     this.setSegCache(TR, 0, 0, 0xffff, 0x8b);
     this.gdtrBase = 0; this.gdtrLimit = 0xffff; this.idtrBase = 0; this.idtrLimit = 0xffff;
     this.cr0 = 0x60000010; this.cr2 = 0; this.cr3 = 0; this.cr4 = 0; this.efer = 0;
-    this.dr.fill(0); this.dr[6] = 0xffff0ff0 | 0; this.dr[7] = 0x400;
+    this.dr.fill(0); this.dr[6] = 0xffff0ff0 | 0; this.dr[7] = 0x400; this.debugCtl = 0;
     this.cpl = 0; this.activity = 0; this.interruptibility = 0;
     this.mmu.flushAll();
   }

@@ -262,3 +262,13 @@ function taskDescriptor(cpu: Cpu, sel: number, ext: number): [number, number, nu
   const lo = cpu.readLinSystem32(base + (sel & 0xfff8)), hi = cpu.readLinSystem32(base + (sel & 0xfff8) + 4);
   return [lo, hi, ((hi >> 8) & 0xff) | ((hi >> 8) & 0xf000)];
 }
+
+/**
+ * The hypervisor's task-switch emulation (KVM's emulator_task_switch, after a VM exit with reason 9):
+ * switch to the TSS `tssSel` from `source` on a processor in root operation loaded with the guest's
+ * state. The gate and privilege checks were made by the processor before it exited.
+ */
+export function emulateTaskSwitch(cpu: Cpu, tssSel: number, source: number, nextEip: number, errorCode: number, ext: number): void {
+  const desc = readTssDescriptor(cpu, tssSel, source === TS_SOURCE_IRET ? TS : GP, source === TS_SOURCE_IRET, ext);
+  switchTasks(cpu, desc, source, nextEip, errorCode, ext);
+}

@@ -228,7 +228,8 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     cpu.cr0 = v.read(VMCS.GUEST_CR0) | 0;
     cpu.cr3 = v.read(VMCS.GUEST_CR3) | 0;
     cpu.cr4 = v.read(VMCS.GUEST_CR4) | 0;
-    if (this.entryCtl & En.VM_ENTRY_LOAD_DEBUG_CONTROLS) cpu.dr[7] = v.read(VMCS.GUEST_DR7) | 0;
+    // "Load debug controls" (SDM 26.3.2.1): DR7 and IA32_DEBUGCTL from the guest-state area.
+    if (this.entryCtl & En.VM_ENTRY_LOAD_DEBUG_CONTROLS) { cpu.dr[7] = v.read(VMCS.GUEST_DR7) | 0; cpu.debugCtl = v.read(VMCS.GUEST_IA32_DEBUGCTL) | 0; }
     cpu.reg[4] = v.read(VMCS.GUEST_RSP) | 0;
     cpu.eip = v.read(VMCS.GUEST_RIP) | 0;
     cpu.setEflags(v.read(VMCS.GUEST_RFLAGS));
@@ -332,7 +333,11 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     const cpu = this.cpu;
     v.write(VMCS.VM_EXIT_REASON, reason);
     v.write(VMCS.EXIT_QUALIFICATION, qualification);
-    v.write(VMCS.VM_EXIT_INSTRUCTION_LEN, extra?.len ?? 0);
+    // An exit while a software interrupt or exception is being delivered reports the length of the
+    // INT n / INT3 / INTO (SDM 27.2.5), so the VMM can re-inject it.
+    const vt = (cpu.vectoring >> 8) & 7;
+    const vectoringSoft = (cpu.vectoring & INTR_INFO_VALID) !== 0 && (vt === IntrType.SOFTWARE_INTERRUPT || vt === IntrType.SOFTWARE_EXCEPTION || vt === IntrType.PRIVILEGED_SOFTWARE_EXCEPTION);
+    v.write(VMCS.VM_EXIT_INSTRUCTION_LEN, extra?.len ?? (vectoringSoft ? cpu.insn.length : 0));
     v.write(VMCS.VMX_INSTRUCTION_INFO, extra?.info ?? 0);
     v.write(VMCS.GUEST_LINEAR_ADDRESS, extra?.gla ?? 0);
     v.write(VMCS.GUEST_PHYSICAL_ADDRESS, extra?.gpa ?? 0);
@@ -343,6 +348,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.IDT_VECTORING_INFO_FIELD, cpu.vectoring);
     v.write(VMCS.IDT_VECTORING_ERROR_CODE, cpu.vectoringError);
     cpu.vectoring = 0;
+    cpu.dbgHits = 0; // debug traps of an instruction that exited are the VMM's (it emulates the instruction)
     this.exitReason = reason;
     cpu.vmxEventAt = Infinity;
     if (this.exitCtl & Ex.VM_EXIT_SAVE_VMX_PREEMPTION_TIMER) {
@@ -353,7 +359,8 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.GUEST_CR0, cpu.cr0);
     v.write(VMCS.GUEST_CR3, cpu.cr3);
     v.write(VMCS.GUEST_CR4, cpu.cr4);
-    if (this.exitCtl & Ex.VM_EXIT_SAVE_DEBUG_CONTROLS) v.write(VMCS.GUEST_DR7, cpu.dr[7]);
+    // "Save debug controls" (SDM 27.3.1): DR7 and IA32_DEBUGCTL into the guest-state area.
+    if (this.exitCtl & Ex.VM_EXIT_SAVE_DEBUG_CONTROLS) { v.write(VMCS.GUEST_DR7, cpu.dr[7]); v.write(VMCS.GUEST_IA32_DEBUGCTL, cpu.debugCtl); v.write(VMCS.GUEST_IA32_DEBUGCTL_HIGH, 0); }
     v.write(VMCS.GUEST_RSP, cpu.reg[4]);
     v.write(VMCS.GUEST_RIP, cpu.insnEip);
     v.write(VMCS.GUEST_RFLAGS, cpu.getEflags());
@@ -373,7 +380,8 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.GUEST_INTERRUPTIBILITY_INFO, cpu.interruptibility);
     // Load host state (27.5): flat segments from the host selectors, host control registers.
     cpu.cr0 = v.read(VMCS.HOST_CR0) | 0; cpu.cr3 = v.read(VMCS.HOST_CR3) | 0; cpu.cr4 = v.read(VMCS.HOST_CR4) | 0;
-    cpu.dr[7] = 0x400;
+    cpu.dr[7] = 0x400; // SDM 27.5.1: DR7 = 400H and IA32_DEBUGCTL cleared on every VM exit
+    cpu.debugCtl = 0;
     armDebugRegisters(cpu);
     cpu.reg[4] = v.read(VMCS.HOST_RSP) | 0;
     cpu.eip = v.read(VMCS.HOST_RIP) | 0;
@@ -523,6 +531,18 @@ export class VmxCpu implements NonRootHooks, EptWalker {
       intrInfo: encodeInterruptionInfo(vector, type, hasError),
       intrError: hasError ? errorCode : 0,
     });
+  }
+
+  /**
+   * A task switch in VMX non-root operation always exits (SDM 26.1.2), after the gate and privilege
+   * checks (25.4.2): reason 9, qualification = new TSS selector | source << 30 (Table 27-2; source 0
+   * CALL, 1 IRET, 2 JMP, 3 task gate in the IDT). Fault-like: GUEST_RIP is the instruction (or the
+   * event's return address); the instruction length is reported for CALL/IRET/JMP and INT n.
+   */
+  taskSwitch(cpu: Cpu, sel: number, source: number): never {
+    const vt = (cpu.vectoring >> 8) & 7;
+    const viaSoftInt = source === 3 && (vt === IntrType.SOFTWARE_INTERRUPT || vt === IntrType.SOFTWARE_EXCEPTION || vt === IntrType.PRIVILEGED_SOFTWARE_EXCEPTION);
+    this.exit(ExitReason.TASK_SWITCH, ((sel & 0xffff) | (source << 30)) >>> 0, { len: source !== 3 || viaSoftInt ? cpu.insn.length : 0 });
   }
 
   tripleFault(_cpu: Cpu): never {
