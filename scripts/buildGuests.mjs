@@ -214,6 +214,17 @@ export const fixtures = [
     symbols: ['_start', 'kmain', 'exception_handler', 'run_user', 'gate_target', 'sysenter_entry', 'single_step_code', 'bp_target'],
   },
   {
+    name: 'cpu-tasks',
+    description: 'C + asm: hardware task switching (JMP/CALL to a TSS or task gate, IRET through NT, #DF task gate, 16-bit TSS, #TS/#GP checks)',
+    format: 'multiboot',
+    sources: [...C_RUNTIME, `${guestsDir}/cpu-tasks/tasks.c`, `${guestsDir}/cpu-tasks/tasks_asm.s`],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    expectedSerialIncludes: ['cpu-tasks: hardware task switching\n', ' failed\n'],
+    symbols: ['_start', 'kmain', 'exception_handler', 'task_b_entry', 'task_c_entry', 'df_task_entry', 'task16_entry'],
+  },
+  {
     name: 'cpu-triple',
     description: 'GNU as: #GP with a not-present gate -> #DF (handler checks error 0), then #DF gate not present -> triple fault',
     format: 'multiboot',

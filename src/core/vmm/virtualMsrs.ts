@@ -15,6 +15,7 @@ export class VirtualMsrs {
       case 0x175: lo = v.read(VMCS.GUEST_SYSENTER_ESP); break;
       case 0x176: lo = v.read(VMCS.GUEST_SYSENTER_EIP); break;
       case 0x277: lo = v.read(VMCS.GUEST_IA32_PAT); hi = v.read(VMCS.GUEST_IA32_PAT_HIGH); break;
+      case 0x1d9: lo = v.read(VMCS.GUEST_IA32_DEBUGCTL); break; // IA32_DEBUGCTL (load/save debug controls)
       case 0x2ff: lo = 0x806; break;
       case 0xc0000080: lo = v.read(VMCS.GUEST_IA32_EFER); break; // IA32_EFER (loaded on VM entry)
       default: return false;
@@ -32,6 +33,7 @@ export class VirtualMsrs {
       case 0x175: v.write(VMCS.GUEST_SYSENTER_ESP, lo >>> 0); return true;
       case 0x176: v.write(VMCS.GUEST_SYSENTER_EIP, lo >>> 0); return true;
       case 0x277: v.write(VMCS.GUEST_IA32_PAT, lo >>> 0); v.write(VMCS.GUEST_IA32_PAT_HIGH, hi >>> 0); return true;
+      case 0x1d9: if ((lo & ~3) || hi) return false; v.write(VMCS.GUEST_IA32_DEBUGCTL, lo >>> 0); return true; // LBR, BTF
       case 0xc0000080: // IA32_EFER: only NXE (CPUID.80000001H:EDX.NX); no LME/SCE on this CPU model
         if ((lo & ~0x800) || hi) return false;
         v.write(VMCS.GUEST_IA32_EFER, lo >>> 0);

@@ -97,15 +97,7 @@ export const handleEptViolation: ExitHandler = (vmm, vcpu) => {
   const v = vcpu.vmcs;
   const gpa = v.read(VMCS.GUEST_PHYSICAL_ADDRESS) >>> 0;
   const q = decodeEptViolation(v.read(VMCS.EXIT_QUALIFICATION));
-  // The violation hit while an event was being delivered (the IVT/IDT or the handler's stack not yet
-  // mapped): deliver it again at the next entry (SDM 27.2.4 IDT-vectoring information; KVM's
-  // vmx_complete_interrupts), or an external interrupt the PIC already acknowledged would be lost.
-  // Software interrupts and exceptions (types 4-6) need nothing: RIP still points at their instruction.
-  const vectoring = v.read(VMCS.IDT_VECTORING_INFO_FIELD);
-  if ((vectoring & 0x80000000) && ((vectoring >> 8) & 7) < 4) {
-    v.write(VMCS.VM_ENTRY_INTR_INFO_FIELD, (vectoring & 0x80000fff) >>> 0);
-    if (vectoring & (1 << 11)) v.write(VMCS.VM_ENTRY_EXCEPTION_ERROR_CODE, v.read(VMCS.IDT_VECTORING_ERROR_CODE));
-  }
+  // Events whose delivery this violation interrupted are re-injected by withIdtVectoring (exitHandlers.ts).
   const hpa = vmm.memory.gpaToHpa(gpa & ~0xfff);
   if (hpa !== -1) { vmm.ept.map(gpa & ~0xfff, hpa, EPT_RWX); vmm.stats.eptMaps++; return undefined; }
   // The local / I/O APIC pages are never mapped: every access exits and is emulated (mmioEmulate.ts).
