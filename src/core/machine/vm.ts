@@ -372,7 +372,7 @@ export class Vm {
   /** Serial input (the input log stamps it with icount when recording). Returns a message if it changed the past. */
   serialInput(port: number, bytes: Uint8Array): string | undefined {
     if (this.timeline) return this.timeline.input(port, bytes);
-    this.uart.receive(bytes);
+    this.deliverInput(port, bytes);
     return undefined;
   }
 
