@@ -190,6 +190,8 @@ export class Vm {
     // Resuming after a stop executes the instruction at the stop (so a breakpoint there does not
     // fire again at once); continuing after a plain budget-exhausted slice must not skip anything.
     if (resume) v.cpu.bpSkip = this.stopped ? this.pc(vcpu) | 0 : -1;
+    // Several vCPUs: each one resumes past a breakpoint it is stopped at (the stop may have been on any of them).
+    if (resume && this.vmm.vcpus.length > 1) for (const o of this.vmm.vcpus) if (o !== v) o.cpu.bpSkip = this.stopped ? this.pc(o.id) | 0 : -1;
     try {
       const s = this.finish(f());
       this.stopped = s !== null;
