@@ -31,7 +31,7 @@ import { loadSnapshot, saveSnapshot } from '../time/snapshot';
 import { Watchpoints, type DataBreakpointSpec } from '../debug/dataBreakpoints';
 import { DEFAULT_QUANTUM } from '../vmm/smpScheduler';
 import { isaIrqToGsi } from '../devices/apicAddresses';
-import { enterRealModeOnEpt } from '../vmm/realModeHandoff';
+import { startRealModeBootOnEpt } from '../vmm/realModeHandoff';
 import { apicDevices, vcpuExitStats, type VcpuExitStats } from './smpViews';
 
 export type MmuMode = 'ept' | 'shadow';
@@ -161,7 +161,7 @@ export class Vm {
     for (const v of this.vmm.vcpus) this.vmm.setupVcpu(v, loaded.boot);
     // A real-mode start (boot sector, --bios) under shadow paging runs on EPT with unrestricted guest
     // until the guest sets CR0.PE, as APs do after SIPI (vmm/realModeHandoff.ts, ADR 0005).
-    if (this.vmm.shadow && loaded.boot.mode === 'real') enterRealModeOnEpt(this.vmm, this.vmm.vcpus[0]);
+    if (this.vmm.shadow && loaded.boot.mode === 'real') startRealModeBootOnEpt(this.vmm, this.vmm.vcpus[0], loaded.boot.cr0);
     this.vmm.exitFilter = (e) => this.filters.match(e);
   }
 
