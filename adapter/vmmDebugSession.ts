@@ -26,6 +26,7 @@ import { explainExit } from './exitExplain';
 import { writeMemory } from './memoryWrite';
 import { customRequest } from './customRequests';
 import { RunProgress } from './runProgress';
+import { parseTimeTravelArguments } from './timeTravelConfig';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -146,6 +147,7 @@ export class VmmDebugSession extends DebugSession {
     this.guard(response, () => {
       if (this.vm) throw new RequestError('launch: this session already runs a VM');
       const cfg = parseLaunchArguments((args ?? {}) as VmmLaunchArguments);
+      const timeTravel = parseTimeTravelArguments((args ?? {}) as Record<string, unknown>);
       const image = readImage(cfg.imagePath);
       let vm: Vm;
       try {
@@ -156,7 +158,7 @@ export class VmmDebugSession extends DebugSession {
       }
       this.vm = vm;
       this.config = cfg;
-      if (!cfg.noDebug) vm.startRecording(); // time travel: on by default in a debug session
+      if (!cfg.noDebug && timeTravel.recording) vm.startRecording(timeTravel.options); // time travel: on by default in a debug session
       this.symbols = new SymbolTable(vm.symbols);
       this.runner = new Runner(vm, {
         onStop: (ev, note) => this.onStop(ev, note),

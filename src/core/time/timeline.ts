@@ -30,15 +30,17 @@ export interface TimelineHost {
 }
 
 export interface RecordingOptions {
-  /** Memory for history (page copies + state) before older checkpoints are thinned. Default 256 MiB. */
+  /** Memory for history (page versions + state) before older checkpoints are thinned. Default 64 MiB. */
   budgetBytes?: number;
   /** Instructions between checkpoints to start with (adapted as the run goes). Default 1,000,000. */
   interval?: number;
+  /** Default 250,000. */
   minInterval?: number;
+  /** Default 2,000,000: a reverse step near the end of history replays at most this many instructions. */
   maxInterval?: number;
 }
 
-export const DEFAULT_HISTORY_BUDGET = 256 * 1024 * 1024;
+export const DEFAULT_HISTORY_BUDGET = 64 * 1024 * 1024;
 
 /** The outcome of a move in time: where the VM stopped, and words for the user when useful. */
 export interface TravelResult { stop: StopEvent; message?: string; }
@@ -63,7 +65,7 @@ export class Timeline {
     this.store = new CheckpointStore(vm.host, opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET);
     this.interval = opts.interval ?? 1_000_000;
     this.minInterval = opts.minInterval ?? Math.min(this.interval, 250_000);
-    this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 16_000_000);
+    this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 2_000_000);
     this.frontier = vm.icount();
     this.clean = clean;
     this.checkpoint();
@@ -80,16 +82,21 @@ export class Timeline {
   private checkpoint(discontinuity = false): Checkpoint {
     const c = this.store.take(this.vm.icount(), saveAll(this.vm.components()), this.inputs.cursor, discontinuity);
     this.flushTlbs();
-    this.adapt(c);
+    this.adapt();
     return c;
   }
 
-  /** Bounded memory and bounded reverse latency: widen the interval when checkpoints are heavy. */
-  private adapt(c: Checkpoint): void {
-    const perCheckpoint = c.pages.length * 4096 + c.state.length;
-    // Aim to spend at most 1/64 of the budget per checkpoint.
-    if (perCheckpoint > this.store.budgetBytes / 64) this.interval = Math.min(this.maxInterval, this.interval * 2);
-    else if (perCheckpoint < this.store.budgetBytes / 1024) this.interval = Math.max(this.minInterval, this.interval / 2);
+  /**
+   * Bounded memory and bounded reverse latency: the interval (in instructions, never host time) grows
+   * while checkpoints are heavy for the budget and shrinks while they are light, within
+   * [minInterval, maxInterval]; maxInterval bounds the replay a reverse step needs near the end of
+   * history. "Heavy" is over 1/1024 of the budget for one checkpoint (64 KiB of the default 64 MiB).
+   */
+  private adapt(): void {
+    const cost = this.store.lastTakeBytes;
+    const aim = this.store.budgetBytes / 1024;
+    if (cost > aim) this.interval = Math.min(this.maxInterval, this.interval * 2);
+    else if (cost < aim / 8) this.interval = Math.max(this.minInterval, this.interval / 2);
     this.interval = Math.round(this.interval);
   }
 
@@ -171,7 +178,7 @@ export class Timeline {
 
   private restore(c: Checkpoint): void {
     const pages = this.store.restoreMemory(c);
-    loadAll(this.vm.components(), c.state);
+    loadAll(this.vm.components(), this.store.stateOf(c));
     invalidateCode(this.vm.host, pages);
     this.flushTlbs();
     this.inputs.cursor = c.inputIndex;
