@@ -27,6 +27,7 @@ import { writeMemory } from './memoryWrite';
 import { customRequest } from './customRequests';
 import { RunProgress } from './runProgress';
 import { parseTimeTravelArguments } from './timeTravelConfig';
+import { TIME_TRAVEL_REQUESTS, timeTravelRequest } from './timeTravelRequests';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -68,8 +69,11 @@ export class VmmDebugSession extends DebugSession {
   private readonly reverse = new ReverseController({
     stoppedVm: () => this.requireStopped(),
     vcpuOfThread: (t) => this.vcpuOfThread(t),
-    stopped: (ev, note) => { this.stopReports.clear(); this.onStop(ev, note); },
+    stopped: (ev, note) => { this.stopReports.clear(); this.onStop(ev, note, true); },
     sendEvent: (e) => this.sendEvent(e),
+    symbols: () => this.symbols,
+    isUserStop: (ev) => ev.kind === 'breakpoint' && this.userBreakpointIds(ev).length > 0,
+    acceptStop: (ev) => ev.kind !== 'breakpoint' || !this.vm || this.bpConditions.holdsGoingBack(this.userBreakpointIds(ev), this.vm, ev.vcpu),
   });
 
   /** Source and function breakpoints, line stepping, call stacks (adapter/sourceDebugging.ts). */
@@ -300,7 +304,7 @@ export class VmmDebugSession extends DebugSession {
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    this.guard(response, () => { const go = this.reverse.stepBack(args.threadId); this.sendResponse(response); go(); });
+    this.guard(response, () => { const go = this.reverse.stepBack(args.threadId, args.granularity); this.sendResponse(response); go(); });
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
@@ -458,6 +462,9 @@ export class VmmDebugSession extends DebugSession {
   }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (TIME_TRAVEL_REQUESTS.has(command)) {
+      return this.guard(response, () => { const r = timeTravelRequest(command, args, this.reverse); response.body = r.body; this.sendResponse(response); r.after?.(); });
+    }
     this.guard(response, () => {
       response.body = customRequest(command, args, {
         vm: () => this.requireVm(),
@@ -496,10 +503,11 @@ export class VmmDebugSession extends DebugSession {
     this.runner?.continue();
   }
 
-  private onStop(ev: StopEvent, note?: string): void {
-    if (this.source.intercept(ev)) return; // a line step running to a return address goes on
+  private onStop(ev: StopEvent, note?: string, reverse = false): void {
+    if (!reverse && this.source.intercept(ev)) return; // a line step running to a return address goes on
     this.inspect.invalidate();
-    if (ev.kind === 'breakpoint' && !this.shouldStopAtBreakpoint(ev)) return this.resume();
+    // Going back, conditions were decided during the search (adapter/reverse.ts).
+    if (ev.kind === 'breakpoint' && !reverse && !this.shouldStopAtBreakpoint(ev)) return this.resume();
     this.progress.stopped();
     this.output.flush();
     this.lastStop = ev;
@@ -520,6 +528,16 @@ export class VmmDebugSession extends DebugSession {
     if (report.text !== undefined) event.body.text = report.text;
     if (report.hitBreakpointIds) event.body.hitBreakpointIds = report.hitBreakpointIds;
     this.sendEvent(event);
+  }
+
+  /** The user's breakpoint ids at a breakpoint stop (instruction, source, function, data). */
+  private userBreakpointIds(ev: Extract<StopEvent, { kind: 'breakpoint' }>): number[] {
+    if (ev.watch) return [ev.watch.id];
+    const ids: number[] = [];
+    const id = this.breakpointIds.get(ev.address);
+    if (id !== undefined) ids.push(id);
+    ids.push(...(this.source.describeBreakpoint({ threadId: 0, reason: '' }, ev).hitBreakpointIds ?? []));
+    return ids;
   }
 
   /** Conditions, hit counts and logpoints (adapter/logpoints.ts); a data watch stop reads "data breakpoint". */

@@ -36,7 +36,7 @@ export interface RecordingOptions {
   interval?: number;
   /** Default 250,000. */
   minInterval?: number;
-  /** Default 2,000,000: a reverse step near the end of history replays at most this many instructions. */
+  /** Default 1,000,000: a reverse step near the end of history replays at most this many instructions. */
   maxInterval?: number;
 }
 
@@ -65,7 +65,7 @@ export class Timeline {
     this.store = new CheckpointStore(vm.host, opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET);
     this.interval = opts.interval ?? 1_000_000;
     this.minInterval = opts.minInterval ?? Math.min(this.interval, 250_000);
-    this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 2_000_000);
+    this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 1_000_000);
     this.frontier = vm.icount();
     this.clean = clean;
     this.checkpoint();
@@ -221,15 +221,31 @@ export class Timeline {
   }
 
   /** The same search, one checkpoint interval per `step()`, so a caller can report progress and cancel. */
-  reverseSearch(vcpu = 0): ReverseSearch {
-    return new ReverseSearch(this, vcpu, this.vm.icount(), !this.clean || this.vm.ended());
+  reverseSearch(vcpu = 0, opts: ReverseSearchOptions = {}): ReverseSearch {
+    return new ReverseSearch(this, vcpu, this.vm.icount(), !this.clean || this.vm.ended(), opts);
   }
 
-  /** @internal Run one interval [c.icount, end) with stops on, collecting the hits. */
-  scanInterval(c: Checkpoint, end: number): Hit[] {
+  /** @internal Arm (or with [] disarm) extra instruction breakpoints of a search on every vCPU. */
+  armTemporary(add: readonly number[], remove: readonly number[]): void {
+    for (const v of this.vm.vmm.vcpus) {
+      for (const a of remove) v.cpu.breakpoints.delete(a >>> 0);
+      for (const a of add) v.cpu.breakpoints.add(a >>> 0);
+    }
+  }
+  /** @internal The instruction breakpoints armed now (vCPU 0's set: all vCPUs share one list). */
+  armed(): Set<number> { return this.vm.vmm.vcpus[0].cpu.breakpoints; }
+
+  /**
+   * @internal Run one interval [c.icount, end) with stops on; the last hit `accept` takes (none
+   * given: every hit). `accept` runs at the hit, so it can look at the machine (a condition, a frame).
+   */
+  scanInterval(c: Checkpoint, end: number, accept?: (s: StopEvent) => boolean): Hit | null {
     this.restore(c);
-    const hits: Hit[] = [];
+    let last: Hit | null = null;
     let resume = false;
+    // Several exits can stop at one icount (an exit, then the next in the same instruction): landOn
+    // finds the right one by its ordinal among the exit stops at that icount.
+    let ordAt = -1, ord = 0;
     for (;;) {
       this.sync();
       const now = this.vm.icount();
@@ -239,34 +255,49 @@ export class Timeline {
       if (!s) { resume = false; continue; }
       const at = this.vm.icount();
       if (s.kind === 'breakpoint' || s.kind === 'vmexit' || s.kind === 'exception') {
-        if (at >= end) break;
+        // A data breakpoint reports after the writing instruction retired: one at `end` was written
+        // by the instruction before now. Anything else at `end` is now itself.
+        if (at > end || (at === end && !(s.kind === 'breakpoint' && s.watch))) break;
         const isExit = s.kind !== 'breakpoint';
-        let ord = 0;
-        if (isExit) for (let k = hits.length - 1; k >= 0 && hits[k].icount === at; k--) if (hits[k].stop.kind !== 'breakpoint') ord++;
-        hits.push({ icount: at, stop: s, exitOrdinal: ord });
+        if (at !== ordAt) { ordAt = at; ord = 0; }
+        const exitOrdinal = isExit ? ord++ : 0;
+        if (!accept || accept(s)) last = { icount: at, stop: s, exitOrdinal };
         resume = true;
         continue;
       }
       break; // the VM ended (shutdown, exit device) or failed: nothing after it in this interval
     }
-    return hits;
+    return last;
   }
 
   /** @internal Land on a hit found by scanInterval. */
-  landOn(c: Checkpoint, hit: Hit): StopEvent {
+  landOn(c: Checkpoint, hit: Hit): TravelResult {
     this.restore(c);
+    if (hit.stop.kind === 'breakpoint' && hit.stop.watch) {
+      // A data breakpoint stops after the instruction that wrote: going back, land on that
+      // instruction itself ("who wrote this"), before it runs, as gdb does in reverse.
+      const w = hit.stop.watch;
+      this.replayTo(hit.icount - 1);
+      const v = this.vm.vmm.vcpus[hit.stop.vcpu] ?? this.vm.vmm.vcpus[0];
+      const pc = (v.inGuest ? v.cpu.segBase[1] + v.cpu.eip : hit.stop.address) >>> 0;
+      const what = w.write ? 'write' : 'access';
+      return {
+        stop: { kind: 'breakpoint', vcpu: hit.stop.vcpu, address: pc, watch: w },
+        message: `data breakpoint: the last ${what} (${w.size} byte${w.size === 1 ? '' : 's'} at 0x${w.linear.toString(16).padStart(8, '0')}) before that moment is by the instruction here, at instruction count ${hit.icount - 1}; step over it to see the new value`,
+      };
+    }
     this.replayTo(hit.icount);
-    if (hit.stop.kind === 'breakpoint') return hit.stop;
+    if (hit.stop.kind === 'breakpoint') return { stop: hit.stop };
     let ord = 0;
     for (let k = 0; k < 8; k++) {
       const s = this.vm.runChunk(1, true);
       this.afterMove(s);
       if (!s || this.vm.icount() !== hit.icount) break;
-      if (s.kind !== 'breakpoint' && ord++ === hit.exitOrdinal) return s;
+      if (s.kind !== 'breakpoint' && ord++ === hit.exitOrdinal) return { stop: s };
     }
     // Should not happen (replay is deterministic); land before the instruction instead.
     this.seek(hit.icount);
-    return { kind: 'step', vcpu: hit.stop.vcpu };
+    return { stop: { kind: 'step', vcpu: hit.stop.vcpu } };
   }
 
   /**
@@ -307,6 +338,15 @@ export class Timeline {
   set searching(v: boolean) { this.reverseSearchActive = v; }
 }
 
+export interface ReverseSearchOptions {
+  /** Extra instruction breakpoints for the search (a reverse line step's line starts). */
+  addresses?: readonly number[];
+  /** Which hits count (run at the hit): breakpoint conditions, a line step's frame test. */
+  accept?: (s: StopEvent) => boolean;
+  /** What the search is, for messages ("reverse continue", "reverse step"). */
+  what?: string;
+}
+
 /** Reverse continue, one checkpoint interval at a time (latest first). */
 export class ReverseSearch {
   result: TravelResult | undefined;
@@ -315,8 +355,10 @@ export class ReverseSearch {
   readonly total: number;
   private k: number;
   private end: number;
+  private readonly temporary: number[];
+  private readonly what: string;
 
-  constructor(private readonly tl: Timeline, private readonly vcpu: number, from: number, mid: boolean) {
+  constructor(private readonly tl: Timeline, private readonly vcpu: number, from: number, mid: boolean, private readonly opts: ReverseSearchOptions = {}) {
     // From a mid-instruction state (stopped at an exit), hits before that instruction count.
     this.end = from;
     const list = tl.store.list;
@@ -324,7 +366,18 @@ export class ReverseSearch {
     this.k = c ? list.indexOf(c) : -1;
     this.total = Math.max(0, from - tl.start);
     if (from <= tl.start && !mid) this.k = -1;
+    this.what = opts.what ?? 'reverse continue';
+    const armed = tl.armed();
+    this.temporary = (opts.addresses ?? []).filter((a) => !armed.has(a >>> 0));
+    tl.armTemporary(this.temporary, []);
     tl.searching = true;
+  }
+
+  private done(r: TravelResult): true {
+    this.result = r;
+    this.tl.armTemporary([], this.temporary);
+    this.tl.searching = false;
+    return true;
   }
 
   /** Search one more interval. Returns true when done (see `result`). */
@@ -334,19 +387,18 @@ export class ReverseSearch {
     const list = tl.store.list;
     if (this.k < 0) {
       tl.gotoIcount(tl.start, this.vcpu);
-      this.result = { stop: { kind: 'entry', vcpu: this.vcpu }, message: 'reverse continue reached the start of recorded history' };
-      tl.searching = false;
-      return true;
+      return this.done({ stop: { kind: 'entry', vcpu: this.vcpu }, message: `${this.what} reached the start of recorded history` });
     }
     const c = list[this.k];
-    const hits = tl.scanInterval(c, this.end);
-    this.searched += this.end - c.icount;
-    if (hits.length) {
-      const stop = tl.landOn(c, hits[hits.length - 1]);
-      this.result = { stop };
-      tl.searching = false;
-      return true;
+    let hit: ReturnType<Timeline['scanInterval']>;
+    try {
+      hit = tl.scanInterval(c, this.end, this.opts.accept);
+    } catch (e) {
+      this.done({ stop: { kind: 'error', vcpu: this.vcpu, text: `internal error during ${this.what}: ${e instanceof Error ? e.message : String(e)}` } });
+      throw e;
     }
+    this.searched += this.end - c.icount;
+    if (hit) return this.done(tl.landOn(c, hit));
     this.end = c.icount;
     this.k--;
     return false;
@@ -356,9 +408,8 @@ export class ReverseSearch {
   cancel(): TravelResult {
     if (!this.result) {
       if (this.searched > 0) this.tl.gotoIcount(this.end, this.vcpu);
-      this.result = { stop: { kind: 'pause', vcpu: this.vcpu }, message: `reverse continue paused at instruction ${this.end}` };
-      this.tl.searching = false;
+      this.done({ stop: { kind: 'pause', vcpu: this.vcpu }, message: `${this.what} paused at instruction ${this.end}` });
     }
-    return this.result;
+    return this.result!;
   }
 }
