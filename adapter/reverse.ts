@@ -143,6 +143,19 @@ export class ReverseController {
     return [{ id: gotoTargetId(n), label: `instruction count ${n}`, line: n, instructionPointerReference: undefined }];
   }
 
+  /** Travel to instruction count `n` (custom request vmm/gotoIcount, the timeline view's clicks). */
+  gotoIcount(n: number, threadId: number): () => void {
+    const vm = this.host.stoppedVm();
+    if (this.busy) throw new Error('a reverse continue is searching history');
+    this.timeline(vm);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`go to instruction count: ${n} is not an instruction count`);
+    const vcpu = this.host.vcpuOfThread(threadId);
+    return () => {
+      const r = vm.gotoIcount(n, vcpu);
+      this.report({ stop: r.stop.kind === 'step' ? { kind: 'step', vcpu } : r.stop, message: r.message ?? `at instruction count ${vm.icount}` });
+    };
+  }
+
   goto(args: DebugProtocol.GotoArguments): () => void {
     const vm = this.host.stoppedVm();
     if (this.busy) throw new Error('a reverse continue is searching history');

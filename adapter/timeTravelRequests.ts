@@ -1,25 +1,73 @@
 // Custom DAP requests of time travel (issue 7), for the extension's commands and webviews and for any
-// DAP client: reverse step in / out by source line, go to an instruction count. Each returns a body
-// and, for requests that move the VM, work to run after the response (the stop event follows it).
+// DAP client, and the Debug Console commands `exits …` and `diff …`:
+//   vmm/reverseStepIn, vmm/reverseStepOut {threadId}    reverse step by source line
+//   vmm/gotoIcount {icount, threadId}                   travel to an instruction count
+//   vmm/exits {query}                                   the exit-log query (time/exitQuery.ts)
+//   vmm/exitTimeline {from?, to?, bins?}                exits per vCPU and reason in bins, history range
+//   vmm/history                                         recorded history: range, checkpoints, memory
+// Requests that move the VM return work to run after the response (the stopped event follows it).
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Vm } from '../src/core/machine/vm';
+import { exitQueryText, exitSeries, parseExitQuery, runExitQuery } from '../src/core/time/exitQuery';
 import type { ReverseController } from './reverse';
 
 export interface TimeTravelRequestResult { body: unknown; after?: () => void; }
 
 export class TimeTravelRequestError extends Error { override name = 'RequestError'; }
 
-export const TIME_TRAVEL_REQUESTS = new Set(['vmm/reverseStepIn', 'vmm/reverseStepOut']);
-
-function threadOf(a: Record<string, unknown>): number {
-  const t = a.threadId ?? 1;
-  if (typeof t !== 'number' || !Number.isInteger(t)) throw new TimeTravelRequestError(`threadId must be an integer, got ${JSON.stringify(t)}`);
-  return t;
+export interface TimeTravelHost {
+  reverse: ReverseController;
+  vm(): Vm;
+  stoppedVm(): Vm;
 }
 
-export function timeTravelRequest(command: string, args: unknown, reverse: ReverseController): TimeTravelRequestResult {
+export const TIME_TRAVEL_REQUESTS = new Set(['vmm/reverseStepIn', 'vmm/reverseStepOut', 'vmm/gotoIcount', 'vmm/exits', 'vmm/exitTimeline', 'vmm/history']);
+
+function intArg(a: Record<string, unknown>, key: string, dflt?: number): number {
+  const v = a[key] ?? dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new TimeTravelRequestError(`${key} must be a non-negative integer, got ${JSON.stringify(a[key])}`);
+  return v;
+}
+
+/** Recorded history as the views show it. */
+export function historyInfo(vm: Vm): { recording: boolean; start: number; end: number; now: number; checkpoints: number; historyBytes: number; thinned: number; exitLogBytes: number; exits: number } {
+  const tl = vm.timeline;
+  const log = vm.vmm.exitLog;
+  if (!tl) return { recording: false, start: vm.icount, end: vm.icount, now: vm.icount, checkpoints: 0, historyBytes: 0, thinned: 0, exitLogBytes: log.bytes, exits: log.total };
+  const st = tl.stats();
+  return { recording: true, start: tl.start, end: tl.frontier, now: vm.icount, checkpoints: st.checkpoints, historyBytes: st.bytes, thinned: st.thinned, exitLogBytes: log.bytes, exits: log.total };
+}
+
+export function timeTravelRequest(command: string, args: unknown, host: TimeTravelHost): TimeTravelRequestResult {
   const a = (args ?? {}) as Record<string, unknown>;
   switch (command) {
-    case 'vmm/reverseStepIn': return { body: {}, after: reverse.reverseStep(threadOf(a), 'into') };
-    case 'vmm/reverseStepOut': return { body: {}, after: reverse.reverseStep(threadOf(a), 'out') };
+    case 'vmm/reverseStepIn': return { body: {}, after: host.reverse.reverseStep(intArg(a, 'threadId', 1), 'into') };
+    case 'vmm/reverseStepOut': return { body: {}, after: host.reverse.reverseStep(intArg(a, 'threadId', 1), 'out') };
+    case 'vmm/gotoIcount': return { body: {}, after: host.reverse.gotoIcount(intArg(a, 'icount'), intArg(a, 'threadId', 1)) };
+    case 'vmm/exits': {
+      const vm = host.vm();
+      const r = runExitQuery(vm.vmm.exitLog, parseExitQuery(typeof a.query === 'string' ? a.query : ''));
+      return { body: { ...r, text: exitQueryText(r) } };
+    }
+    case 'vmm/exitTimeline': {
+      const vm = host.vm();
+      const h = historyInfo(vm);
+      const from = intArg(a, 'from', h.start);
+      const to = Math.max(from + 1, intArg(a, 'to', Math.max(h.end, h.now) + 1));
+      const bins = Math.min(2000, Math.max(1, intArg(a, 'bins', 400)));
+      return { body: { history: h, series: exitSeries(vm.vmm.exitLog, from, to, bins) } };
+    }
+    case 'vmm/history': return { body: historyInfo(host.vm()) };
     default: throw new TimeTravelRequestError(`unknown request "${command}"`);
   }
+}
+
+/** Debug Console commands of time travel; undefined when `expression` is not one of them. */
+export function timeTravelConsole(vm: Vm, expression: string): DebugProtocol.EvaluateResponse['body'] | undefined {
+  const m = /^\s*exits\b(.*)$/i.exec(expression);
+  if (m) {
+    const r = runExitQuery(vm.vmm.exitLog, parseExitQuery(m[1]));
+    return { result: exitQueryText(r), variablesReference: 0 };
+  }
+  return undefined;
 }

@@ -27,7 +27,7 @@ import { writeMemory } from './memoryWrite';
 import { customRequest } from './customRequests';
 import { RunProgress } from './runProgress';
 import { parseTimeTravelArguments } from './timeTravelConfig';
-import { TIME_TRAVEL_REQUESTS, timeTravelRequest } from './timeTravelRequests';
+import { TIME_TRAVEL_REQUESTS, timeTravelConsole, timeTravelRequest } from './timeTravelRequests';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -385,7 +385,8 @@ export class VmmDebugSession extends DebugSession {
     this.guard(response, () => {
       const vm = this.requireStopped();
       const vcpu = args.frameId !== undefined ? this.vcpuOfFrame(args.frameId) : this.currentVcpu();
-      response.body = this.inspect.evaluate(vm, vcpu, args, () => evaluate(vm, this.vars, vcpu, args.expression));
+      // Time-travel console commands (`exits reason=CPUID from=… to=…`, adapter/timeTravelRequests.ts).
+      response.body = timeTravelConsole(vm, args.expression) ?? this.inspect.evaluate(vm, vcpu, args, () => evaluate(vm, this.vars, vcpu, args.expression));
       this.sendResponse(response);
     });
   }
@@ -463,7 +464,7 @@ export class VmmDebugSession extends DebugSession {
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     if (TIME_TRAVEL_REQUESTS.has(command)) {
-      return this.guard(response, () => { const r = timeTravelRequest(command, args, this.reverse); response.body = r.body; this.sendResponse(response); r.after?.(); });
+      return this.guard(response, () => { const r = timeTravelRequest(command, args, { reverse: this.reverse, vm: () => this.requireVm(), stoppedVm: () => this.requireStopped() }); response.body = r.body; this.sendResponse(response); r.after?.(); });
     }
     this.guard(response, () => {
       response.body = customRequest(command, args, {

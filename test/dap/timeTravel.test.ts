@@ -123,4 +123,27 @@ describe('DAP: time travel by source line and to data breakpoints', function () 
     assert.equal(hit.body.reason, 'data breakpoint');
     assert.equal((await top()).line, set);
   });
+
+  it('the Debug Console answers `exits reason=CPUID`; travelling to a logged exit lands on its instruction', async () => {
+    const after = lineOf(MAIN_C, 'uint32_t primes = count_primes();');
+    await runToLine([after], true);
+    const ev = await dc.evaluateRequest({ expression: 'exits reason=CPUID', context: 'repl' });
+    const m = /^(\d+) CPUID exits in instructions/.exec(ev.body.result);
+    assert.ok(m && Number(m[1]) >= 3, ev.body.result);
+    const bad = await dc.evaluateRequest({ expression: 'exits reason=NOPE', context: 'repl' }).then(() => '', (e: Error) => e.message);
+    assert.match(bad, /unknown exit reason "NOPE"/);
+    const q = await dc.customRequest('vmm/exits', { query: 'reason=CPUID limit=5' }) as DebugProtocol.Response;
+    const records = (q.body as { records: { icount: number; rip: number }[] }).records;
+    const last = records[records.length - 1];
+    const tl = await dc.customRequest('vmm/exitTimeline', { bins: 10 }) as DebugProtocol.Response;
+    const body = tl.body as { history: { start: number; end: number; now: number }; series: { total: number; lanes: { reasonName: string }[] } };
+    assert.ok(body.series.lanes.some((l) => l.reasonName === 'CPUID'));
+    assert.ok(body.history.end >= last.icount);
+    await act(() => dc.customRequest('vmm/gotoIcount', { icount: last.icount, threadId: 1 }));
+    const h = await dc.customRequest('vmm/history') as DebugProtocol.Response;
+    assert.equal((h.body as { now: number }).now, last.icount);
+    const eip = await register(dc, 'eip');
+    const dis = await dc.customRequest('disassemble', { memoryReference: hex8(eip), instructionCount: 1 }) as DebugProtocol.DisassembleResponse;
+    assert.match(dis.body!.instructions[0].instruction, /cpuid/);
+  });
 });
