@@ -5,15 +5,19 @@
 //   vmm/exits {query}                                   the exit-log query (time/exitQuery.ts)
 //   vmm/exitTimeline {from?, to?, bins?}                exits per vCPU and reason in bins, history range
 //   vmm/history                                         recorded history: range, checkpoints, memory
+//   vmm/checkpoints                                     the checkpoints' instruction counts (a picker)
+//   vmm/diff {icount | checkpoint}                      compare that moment with now (core/time/compareMoments.ts)
 // Requests that move the VM return work to run after the response (the stopped event follows it).
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Vm } from '../src/core/machine/vm';
 import { exitQueryText, exitSeries, parseExitQuery, runExitQuery } from '../src/core/time/exitQuery';
+import { compareMoments, momentDiffText } from '../src/core/time/compareMoments';
 import type { ReverseController } from './reverse';
 
 export interface TimeTravelRequestResult { body: unknown; after?: () => void; }
 
 export class TimeTravelRequestError extends Error { override name = 'RequestError'; }
+class TimeTravelConsoleError extends Error { override name = 'EvaluateError'; }
 
 export interface TimeTravelHost {
   reverse: ReverseController;
@@ -21,7 +25,7 @@ export interface TimeTravelHost {
   stoppedVm(): Vm;
 }
 
-export const TIME_TRAVEL_REQUESTS = new Set(['vmm/reverseStepIn', 'vmm/reverseStepOut', 'vmm/gotoIcount', 'vmm/exits', 'vmm/exitTimeline', 'vmm/history']);
+export const TIME_TRAVEL_REQUESTS = new Set(['vmm/reverseStepIn', 'vmm/reverseStepOut', 'vmm/gotoIcount', 'vmm/exits', 'vmm/exitTimeline', 'vmm/history', 'vmm/checkpoints', 'vmm/diff']);
 
 function intArg(a: Record<string, unknown>, key: string, dflt?: number): number {
   const v = a[key] ?? dflt;
@@ -58,8 +62,26 @@ export function timeTravelRequest(command: string, args: unknown, host: TimeTrav
       return { body: { history: h, series: exitSeries(vm.vmm.exitLog, from, to, bins) } };
     }
     case 'vmm/history': return { body: historyInfo(host.vm()) };
+    case 'vmm/checkpoints': {
+      const tl = host.vm().timeline;
+      return { body: { checkpoints: tl ? tl.store.list.map((c, index) => ({ index, icount: c.icount })) : [] } };
+    }
+    case 'vmm/diff': {
+      const vm = host.stoppedVm();
+      const then = a.checkpoint !== undefined ? checkpointIcount(vm, intArg(a, 'checkpoint')) : intArg(a, 'icount');
+      let d: ReturnType<typeof compareMoments>;
+      try { d = compareMoments(vm, then); } catch (e) { throw new TimeTravelRequestError(`diff: ${e instanceof Error ? e.message : String(e)}`); }
+      return { body: { ...d, text: momentDiffText(d) } };
+    }
     default: throw new TimeTravelRequestError(`unknown request "${command}"`);
   }
+}
+
+function checkpointIcount(vm: Vm, k: number): number {
+  const list = vm.timeline?.store.list ?? [];
+  const c = list[k];
+  if (!c) throw new TimeTravelRequestError(`no checkpoint ${k} (there are ${list.length}: 0..${list.length - 1}; see vmm/checkpoints)`);
+  return c.icount;
 }
 
 /** Debug Console commands of time travel; undefined when `expression` is not one of them. */
@@ -68,6 +90,20 @@ export function timeTravelConsole(vm: Vm, expression: string): DebugProtocol.Eva
   if (m) {
     const r = runExitQuery(vm.vmm.exitLog, parseExitQuery(m[1]));
     return { result: exitQueryText(r), variablesReference: 0 };
+  }
+  // diff <icount> | diff checkpoint <k>: compare that moment of history with now.
+  const d = /^\s*diff\b\s*(.*)$/i.exec(expression);
+  if (d) {
+    const arg = d[1].trim();
+    const cp = /^checkpoint\s*=?\s*(\d+)$/i.exec(arg);
+    const ic = /^(?:icount\s*=?\s*)?([\d_,]+)$/i.exec(arg);
+    if (!cp && !ic) throw new TimeTravelConsoleError('diff: expected "diff <instruction count>" or "diff checkpoint <k>"');
+    try {
+      const then = cp ? checkpointIcount(vm, Number(cp[1])) : Number(ic![1].replace(/[_,]/g, ''));
+      return { result: momentDiffText(compareMoments(vm, then)), variablesReference: 0 };
+    } catch (e) {
+      throw new TimeTravelConsoleError(`diff: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   return undefined;
 }

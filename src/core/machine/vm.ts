@@ -350,6 +350,8 @@ export class Vm {
     runChunk: (budget, resume) => this.safely(0, () => this.vmm.run(this.vmm.vcpus[0], budget), resume),
     deliverInput: (port, bytes) => this.deliverInput(port, bytes),
     ended: () => this.final !== null,
+    runBookkeeping: () => this.stopped,
+    setRunBookkeeping: (v) => { this.stopped = v as boolean; },
     setStopsEnabled: (on) => {
       if (this.watchpoints) this.watchpoints.enabled = on;
       if (!on) {

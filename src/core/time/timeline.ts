@@ -27,6 +27,9 @@ export interface TimelineHost {
   ended(): boolean;
   /** Breakpoints and exit filters on (normal) or off (replaying to a chosen moment). */
   setStopsEnabled(on: boolean): void;
+  /** The facade's own run bookkeeping (whether the user is stopped at this pc), kept across a peek. */
+  runBookkeeping?(): unknown;
+  setRunBookkeeping?(v: unknown): void;
 }
 
 export interface RecordingOptions {
@@ -200,6 +203,35 @@ export class Timeline {
     const s = this.seek(target);
     const message = target !== n ? `instruction count ${n} is outside recorded history (${this.start}..${this.frontier}); went to ${target}` : undefined;
     return { stop: s ?? { kind: 'step', vcpu }, message };
+  }
+
+  /**
+   * Look at instruction count `n` of history and come back: run `fn` there, then restore the current
+   * state exactly (memory, every component, the position in the input and exit logs, the dirty-page
+   * tracking), even mid-instruction. Compare-two-moments uses it; the recorded future is untouched.
+   */
+  peek<T>(n: number, fn: () => T): T {
+    const host = this.vm.host;
+    const mem = host.i32.slice();
+    const state = saveAll(this.vm.components());
+    const base = this.store.base, dirty = host.dirty.slice(), cursor = this.inputs.cursor, clean = this.clean;
+    const book = this.vm.runBookkeeping?.();
+    try {
+      this.seek(Math.max(this.start, Math.min(this.frontier, Math.floor(n))));
+      return fn();
+    } finally {
+      host.i32.set(mem);
+      loadAll(this.vm.components(), state);
+      const code: number[] = [];
+      for (let p = 0; p < host.codePages.length; p++) if (host.codePages[p]) code.push(p);
+      invalidateCode(host, code);
+      this.flushTlbs();
+      this.store.base = base;
+      host.dirty.set(dirty);
+      this.inputs.cursor = cursor;
+      this.clean = clean;
+      this.vm.setRunBookkeeping?.(book);
+    }
   }
 
   /** One instruction back (or back to the start of the instruction the VM stopped in). */
