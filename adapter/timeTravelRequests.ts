@@ -7,12 +7,15 @@
 //   vmm/history                                         recorded history: range, checkpoints, memory
 //   vmm/checkpoints                                     the checkpoints' instruction counts (a picker)
 //   vmm/diff {icount | checkpoint}                      compare that moment with now (core/time/compareMoments.ts)
+//   vmm/snapshotSave {path, note?}                      the whole VM to a snapshot file
+//   vmm/snapshotRestore {path}                          this VM from a snapshot file (history restarts there)
 // Requests that move the VM return work to run after the response (the stopped event follows it).
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Vm } from '../src/core/machine/vm';
 import { exitQueryText, exitSeries, parseExitQuery, runExitQuery } from '../src/core/time/exitQuery';
 import { compareMoments, momentDiffText } from '../src/core/time/compareMoments';
 import type { ReverseController } from './reverse';
+import { restoreSnapshotFile, saveSnapshotFile } from './snapshotFiles';
 
 export interface TimeTravelRequestResult { body: unknown; after?: () => void; }
 
@@ -23,9 +26,11 @@ export interface TimeTravelHost {
   reverse: ReverseController;
   vm(): Vm;
   stoppedVm(): Vm;
+  /** The VM's state was replaced (snapshot restored): report a stop there. */
+  restored(message: string): void;
 }
 
-export const TIME_TRAVEL_REQUESTS = new Set(['vmm/reverseStepIn', 'vmm/reverseStepOut', 'vmm/gotoIcount', 'vmm/exits', 'vmm/exitTimeline', 'vmm/history', 'vmm/checkpoints', 'vmm/diff']);
+export const TIME_TRAVEL_REQUESTS = new Set(['vmm/reverseStepIn', 'vmm/reverseStepOut', 'vmm/gotoIcount', 'vmm/exits', 'vmm/exitTimeline', 'vmm/history', 'vmm/checkpoints', 'vmm/diff', 'vmm/snapshotSave', 'vmm/snapshotRestore']);
 
 function intArg(a: Record<string, unknown>, key: string, dflt?: number): number {
   const v = a[key] ?? dflt;
@@ -62,6 +67,15 @@ export function timeTravelRequest(command: string, args: unknown, host: TimeTrav
       return { body: { history: h, series: exitSeries(vm.vmm.exitLog, from, to, bins) } };
     }
     case 'vmm/history': return { body: historyInfo(host.vm()) };
+    case 'vmm/snapshotSave': {
+      const vm = host.stoppedVm();
+      return { body: saveSnapshotFile(vm, typeof a.path === 'string' ? a.path : '', typeof a.note === 'string' ? a.note : '') };
+    }
+    case 'vmm/snapshotRestore': {
+      const vm = host.stoppedVm();
+      const r = restoreSnapshotFile(vm, typeof a.path === 'string' ? a.path : '');
+      return { body: r, after: () => host.restored(`restored snapshot "${r.note}" (instruction count ${r.icount}); recorded history starts here`) };
+    }
     case 'vmm/checkpoints': {
       const tl = host.vm().timeline;
       return { body: { checkpoints: tl ? tl.store.list.map((c, index) => ({ index, icount: c.icount })) : [] } };

@@ -28,6 +28,7 @@ import { customRequest } from './customRequests';
 import { RunProgress } from './runProgress';
 import { parseTimeTravelArguments } from './timeTravelConfig';
 import { TIME_TRAVEL_REQUESTS, timeTravelConsole, timeTravelRequest } from './timeTravelRequests';
+import { restoreSnapshotFile } from './snapshotFiles';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -162,6 +163,7 @@ export class VmmDebugSession extends DebugSession {
       }
       this.vm = vm;
       this.config = cfg;
+      if (timeTravel.snapshot) restoreSnapshotFile(vm, timeTravel.snapshot); // resume / clone (launch.json "snapshot")
       if (!cfg.noDebug && timeTravel.recording) vm.startRecording(timeTravel.options); // time travel: on by default in a debug session
       this.symbols = new SymbolTable(vm.symbols);
       this.runner = new Runner(vm, {
@@ -464,7 +466,10 @@ export class VmmDebugSession extends DebugSession {
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     if (TIME_TRAVEL_REQUESTS.has(command)) {
-      return this.guard(response, () => { const r = timeTravelRequest(command, args, { reverse: this.reverse, vm: () => this.requireVm(), stoppedVm: () => this.requireStopped() }); response.body = r.body; this.sendResponse(response); r.after?.(); });
+      return this.guard(response, () => { const r = timeTravelRequest(command, args, {
+        reverse: this.reverse, vm: () => this.requireVm(), stoppedVm: () => this.requireStopped(),
+        restored: (message) => { this.sendEvent(new OutputEvent(`${message}\n`, 'console')); this.stopReports.clear(); this.finished = false; this.onStop({ kind: 'step', vcpu: 0 }, message, true); },
+      }); response.body = r.body; this.sendResponse(response); r.after?.(); });
     }
     this.guard(response, () => {
       response.body = customRequest(command, args, {
