@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { Vm } from '../../../src/core/machine/vm';
 import { compareMoments, momentDiffText } from '../../../src/core/time/compareMoments';
+import { compareHtml } from '../../../src/webview/compareHtml';
 
 const manifest: { name: string; path: string }[] = JSON.parse(fs.readFileSync('build/guests/manifest.json', 'utf8'));
 const boot = (n: string): Vm => Vm.fromImage(fs.readFileSync(manifest.find((f) => f.name === n)!.path), n, {}, { serialOut: () => undefined });
@@ -36,6 +37,10 @@ describe('time travel: compare two moments', function () {
     const text = momentDiffText(d);
     assert.match(text, /^compare instruction count 400000 \(then\) with 1500000 \(now\):/);
     assert.match(text, /memory pages: \d+ differences/);
+    const html = compareHtml(d);
+    assert.match(html, new RegExp(`Memory pages \\(${d.memoryPages}\\)`));
+    assert.match(html, /Guest page-table mappings \(\d+\)/);
+    assert.ok(!/<script/i.test(html));
     // The same future as a run that never looked back.
     runTo(vm, 2_000_000); runTo(ref, 2_000_000);
     assert.equal(vm.stateHash(), ref.stateHash());
