@@ -43,6 +43,8 @@ export class PageVersionStore {
   deltaBytes = 0;
   private readonly scratchA = new Int32Array(WORDS);
   private readonly scratchB = new Int32Array(WORDS);
+  private readonly idx = new Int32Array(WORDS);
+  private readonly xs = new Int32Array(WORDS);
 
   constructor(pageCount: number) { this.pages = new Array<PageRecord | undefined>(pageCount); }
 
@@ -88,9 +90,14 @@ export class PageVersionStore {
    * runs of changed words, each a header (first word << 16 | count) and the XORs (scattered words).
    */
   private encode(older: Int32Array, oo: number, newer: Int32Array, no: number): StoredVersion {
-    let n = 0, runs = 0, inRun = false;
+    // One pass: the changed words' indices and XORs into scratch arrays, counting runs.
+    const idx = this.idx, xs = this.xs;
+    let n = 0, runs = 0, prev = -2;
     for (let k = 0; k < WORDS; k++) {
-      if (older[oo + k] !== newer[no + k]) { n++; if (!inRun) { runs++; inRun = true; } } else inRun = false;
+      const x = older[oo + k] ^ newer[no + k];
+      if (x === 0) continue;
+      if (k !== prev + 1) runs++;
+      idx[n] = k; xs[n++] = x; prev = k;
     }
     const bitmapLen = 1 + BITMAP + n, runsLen = 1 + runs + n;
     if (Math.min(bitmapLen, runsLen) >= WORDS * 0.75) return this.intern(older, oo);
@@ -99,19 +106,17 @@ export class PageVersionStore {
       d = new Int32Array(runsLen);
       d[0] = 1;
       let j = 1;
-      for (let k = 0; k < WORDS;) {
-        if (older[oo + k] === newer[no + k]) { k++; continue; }
-        const h = j++;
-        const start = k;
-        while (k < WORDS && older[oo + k] !== newer[no + k]) { d[j++] = older[oo + k] ^ newer[no + k]; k++; }
-        d[h] = (start << 16) | (k - start);
+      for (let i = 0; i < n;) {
+        const start = idx[i];
+        let len = 1;
+        while (i + len < n && idx[i + len] === start + len) len++;
+        d[j++] = (start << 16) | len;
+        for (let t = 0; t < len; t++) d[j++] = xs[i + t];
+        i += len;
       }
     } else {
       d = new Int32Array(bitmapLen);
-      let j = 1 + BITMAP;
-      for (let k = 0; k < WORDS; k++) {
-        if (older[oo + k] !== newer[no + k]) { d[1 + (k >>> 5)] |= 1 << (k & 31); d[j++] = older[oo + k] ^ newer[no + k]; }
-      }
+      for (let i = 0; i < n; i++) { const k = idx[i]; d[1 + (k >>> 5)] |= 1 << (k & 31); d[1 + BITMAP + i] = xs[i]; }
     }
     this.bytes += d.length * 4;
     this.deltaBytes += d.length * 4;
