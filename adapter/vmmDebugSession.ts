@@ -27,6 +27,9 @@ import { explainExit } from './exitExplain';
 import { writeMemory } from './memoryWrite';
 import { customRequest } from './customRequests';
 import { RunProgress } from './runProgress';
+import { parseTimeTravelArguments } from './timeTravelConfig';
+import { TIME_TRAVEL_REQUESTS, timeTravelConsole, timeTravelRequest } from './timeTravelRequests';
+import { restoreSnapshotFile } from './snapshotFiles';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -68,8 +71,11 @@ export class VmmDebugSession extends DebugSession {
   private readonly reverse = new ReverseController({
     stoppedVm: () => this.requireStopped(),
     vcpuOfThread: (t) => this.vcpuOfThread(t),
-    stopped: (ev, note) => { this.stopReports.clear(); this.onStop(ev, note); },
+    stopped: (ev, note) => { this.stopReports.clear(); this.onStop(ev, note, true); },
     sendEvent: (e) => this.sendEvent(e),
+    symbols: () => this.symbols,
+    isUserStop: (ev) => ev.kind === 'breakpoint' && this.userBreakpointIds(ev).length > 0,
+    acceptStop: (ev) => ev.kind !== 'breakpoint' || !this.vm || this.bpConditions.holdsGoingBack(this.userBreakpointIds(ev), this.vm, ev.vcpu),
   });
 
   /** Source and function breakpoints, line stepping, call stacks (adapter/sourceDebugging.ts). */
@@ -147,6 +153,7 @@ export class VmmDebugSession extends DebugSession {
     this.guard(response, () => {
       if (this.vm) throw new RequestError('launch: this session already runs a VM');
       const cfg = parseLaunchArguments((args ?? {}) as VmmLaunchArguments);
+      const timeTravel = parseTimeTravelArguments((args ?? {}) as Record<string, unknown>);
       const image = cfg.imagePath ? readImage(cfg.imagePath) : new Uint8Array(0);
       const boot = loadBootOptions(cfg.boot, cfg.imagePath);
       let vm: Vm;
@@ -158,7 +165,8 @@ export class VmmDebugSession extends DebugSession {
       }
       this.vm = vm;
       this.config = cfg;
-      if (!cfg.noDebug) vm.startRecording(); // time travel: on by default in a debug session
+      if (timeTravel.snapshot) restoreSnapshotFile(vm, timeTravel.snapshot); // resume / clone (launch.json "snapshot")
+      if (!cfg.noDebug && timeTravel.recording) vm.startRecording(timeTravel.options); // time travel: on by default in a debug session
       this.symbols = new SymbolTable(vm.symbols);
       this.runner = new Runner(vm, {
         onStop: (ev, note) => this.onStop(ev, note),
@@ -300,7 +308,7 @@ export class VmmDebugSession extends DebugSession {
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    this.guard(response, () => { const go = this.reverse.stepBack(args.threadId); this.sendResponse(response); go(); });
+    this.guard(response, () => { const go = this.reverse.stepBack(args.threadId, args.granularity); this.sendResponse(response); go(); });
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
@@ -381,7 +389,8 @@ export class VmmDebugSession extends DebugSession {
     this.guard(response, () => {
       const vm = this.requireStopped();
       const vcpu = args.frameId !== undefined ? this.vcpuOfFrame(args.frameId) : this.currentVcpu();
-      response.body = this.inspect.evaluate(vm, vcpu, args, () => evaluate(vm, this.vars, vcpu, args.expression));
+      // Time-travel console commands (`exits reason=CPUID from=… to=…`, adapter/timeTravelRequests.ts).
+      response.body = timeTravelConsole(vm, args.expression) ?? this.inspect.evaluate(vm, vcpu, args, () => evaluate(vm, this.vars, vcpu, args.expression));
       this.sendResponse(response);
     });
   }
@@ -458,6 +467,12 @@ export class VmmDebugSession extends DebugSession {
   }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (TIME_TRAVEL_REQUESTS.has(command)) {
+      return this.guard(response, () => { const r = timeTravelRequest(command, args, {
+        reverse: this.reverse, vm: () => this.requireVm(), stoppedVm: () => this.requireStopped(),
+        restored: (message) => { this.sendEvent(new OutputEvent(`${message}\n`, 'console')); this.stopReports.clear(); this.finished = false; this.onStop({ kind: 'step', vcpu: 0 }, message, true); },
+      }); response.body = r.body; this.sendResponse(response); r.after?.(); });
+    }
     this.guard(response, () => {
       response.body = customRequest(command, args, {
         vm: () => this.requireVm(),
@@ -496,10 +511,11 @@ export class VmmDebugSession extends DebugSession {
     this.runner?.continue();
   }
 
-  private onStop(ev: StopEvent, note?: string): void {
-    if (this.source.intercept(ev)) return; // a line step running to a return address goes on
+  private onStop(ev: StopEvent, note?: string, reverse = false): void {
+    if (!reverse && this.source.intercept(ev)) return; // a line step running to a return address goes on
     this.inspect.invalidate();
-    if (ev.kind === 'breakpoint' && !this.shouldStopAtBreakpoint(ev)) return this.resume();
+    // Going back, conditions were decided during the search (adapter/reverse.ts).
+    if (ev.kind === 'breakpoint' && !reverse && !this.shouldStopAtBreakpoint(ev)) return this.resume();
     this.progress.stopped();
     this.output.flush();
     this.lastStop = ev;
@@ -520,6 +536,16 @@ export class VmmDebugSession extends DebugSession {
     if (report.text !== undefined) event.body.text = report.text;
     if (report.hitBreakpointIds) event.body.hitBreakpointIds = report.hitBreakpointIds;
     this.sendEvent(event);
+  }
+
+  /** The user's breakpoint ids at a breakpoint stop (instruction, source, function, data). */
+  private userBreakpointIds(ev: Extract<StopEvent, { kind: 'breakpoint' }>): number[] {
+    if (ev.watch) return [ev.watch.id];
+    const ids: number[] = [];
+    const id = this.breakpointIds.get(ev.address);
+    if (id !== undefined) ids.push(id);
+    ids.push(...(this.source.describeBreakpoint({ threadId: 0, reason: '' }, ev).hitBreakpointIds ?? []));
+    return ids;
   }
 
   /** Conditions, hit counts and logpoints (adapter/logpoints.ts); a data watch stop reads "data breakpoint". */

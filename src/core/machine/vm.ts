@@ -24,7 +24,7 @@ import type { VCpu } from '../vmm/vcpu';
 import { Decoder } from '../isa/decoder';
 import { Insn } from '../isa/insn';
 import { DebugInfo } from '../debugInfo/debugInfo';
-import { Timeline, type RecordingOptions, type ReverseSearch, type TimelineHost, type TravelResult } from '../time/timeline';
+import { Timeline, type RecordingOptions, type ReverseSearch, type ReverseSearchOptions, type TimelineHost, type TravelResult } from '../time/timeline';
 import type { Snapshotable, StateReader, StateWriter } from '../time/stateIo';
 import { stateHash } from '../time/stateHash';
 import { loadSnapshot, saveSnapshot } from '../time/snapshot';
@@ -397,6 +397,8 @@ export class Vm {
     runChunk: (budget, resume) => this.safely(0, () => this.runVcpus(budget), resume),
     deliverInput: (port, bytes) => this.deliverInput(port, bytes),
     ended: () => this.final !== null,
+    runBookkeeping: () => this.stopped,
+    setRunBookkeeping: (v) => { this.stopped = v as boolean; },
     setStopsEnabled: (on) => {
       if (this.watchpoints) this.watchpoints.enabled = on;
       if (!on) {
@@ -433,7 +435,7 @@ export class Vm {
   /** Back to the last breakpoint / exit-filter hit before now, or to the start of history. */
   reverseContinue(vcpu = 0): TravelResult { this.guard(vcpu); return this.recorded().reverseContinue(vcpu); }
   /** The same, one checkpoint interval per step() (progress, cancel). */
-  reverseSearch(vcpu = 0): ReverseSearch { this.guard(vcpu); return this.recorded().reverseSearch(vcpu); }
+  reverseSearch(vcpu = 0, opts?: ReverseSearchOptions): ReverseSearch { this.guard(vcpu); return this.recorded().reverseSearch(vcpu, opts); }
   /** To instruction count `n` of recorded history. */
   gotoIcount(n: number, vcpu = 0): TravelResult { return this.recorded().gotoIcount(n, vcpu); }
 
