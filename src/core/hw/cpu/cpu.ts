@@ -121,6 +121,8 @@ export class Cpu implements LazyFlagState, ByteSource {
   readonly breakpoints = new Set<number>();
   /** Skip the breakpoint at this address once (resuming from it). */
   bpSkip = -1;
+  /** Translate and run hot blocks (exec/block.ts); false runs every instruction on its own (tests, comparisons). */
+  translate = true;
 
   constructor(readonly id: number, readonly mem: HostPhysMem) {
     this.mmu = new Mmu(this);
@@ -519,8 +521,8 @@ export class Cpu implements LazyFlagState, ByteSource {
       if (i === undefined || !i.fast) { this.step(); return; }
       // A translated block when it fits before the limit (exec/block.ts); hot starts get translated.
       const block = i.block;
-      if (block !== null) {
-        if (this.icount + i.blockLength <= limit) { block(this); continue; }
+      if (!this.translate) { /* plain interpreter: tests compare blocks against it */ } else if (block !== null) {
+        if (this.icount + i.blockLength <= limit) { block(this, limit); continue; }
       } else if (i.hot >= 0 && ++i.hot >= HOT) {
         const b = translateBlock(icache, i, h);
         if (b === null) i.hot = -1; else { i.block = b.fn; i.blockLength = b.length; }
