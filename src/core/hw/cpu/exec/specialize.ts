@@ -9,7 +9,7 @@
 // Instructions without a template keep the generic handler of the opcode table's entry.
 import type { Insn } from '../../../isa/insn';
 import type { ExecFn } from './execTypes';
-import { COND, LF_ADC, LF_ADD, LF_DEC, LF_INC, LF_LOGIC, LF_SBB, LF_SUB } from '../lazyFlags';
+import { COND, LF_ADC, LF_ADD, LF_DEC, LF_INC, LF_LOGIC, LF_SAR, LF_SBB, LF_SHL, LF_SHR, LF_SUB } from '../lazyFlags';
 import { shiftOp } from './shift';
 
 /** How a template names an instruction's varying fields: `i.rm` (a handler per form) or literals (one instruction). */
@@ -183,6 +183,21 @@ export function template(i: Insn, f: Fields, ea: (bytes: number) => string, eaOf
     case 'shift': {
       const size = o === 0xc0 || o === 0xd0 || o === 0xd2 ? 8 : os;
       const count = o === 0xd0 || o === 0xd1 ? '1' : o === 0xd2 || o === 0xd3 ? '(R[1] & 31)' : `(${f.imm} & 31)`;
+      if (i.reg >= 4) {
+        // SHL/SAL, SHR, SAR: result inline, flags recorded lazily (LF_SHL/LF_SHR/LF_SAR; count 0 changes nothing).
+        const op = i.reg === 5 ? LF_SHR : i.reg === 7 ? LF_SAR : LF_SHL;
+        const sv = size === 32 ? 'v' : size === 16 ? '((v << 16) >> 16)' : '((v << 24) >> 24)';
+        const res = m(size, op === LF_SHL ? 'v << n' : op === LF_SHR ? 'v >>> n' : `${sv} >> n`);
+        const lit = count === '1' || /^\(-?\d+ & 31\)$/.test(count) ? Number(count === '1' ? 1 : count.slice(1, -5)) & 31 : -1;
+        if (lit === 0) return reg3 ? nx : `const a = ${ea(size >> 3)}, v = ${rd(size, 'a')}; ${nx}`;
+        if (lit > 0) {
+          if (reg3) return `const n = ${lit}, v = ${getR(size, f.rm)}, r = ${res}; ${setR(size, f.rm, 'r')} ${F.set(op, 'v', 'n', 'r', size)} ${nx}`;
+          return `const n = ${lit}, a = ${ea(size >> 3)}, v = ${rd(size, 'a')}, r = ${res}; ${wr(size, 'a', 'r')} ${F.set(op, 'v', 'n', 'r', size)} ${nx}`;
+        }
+        // A count known only at run time (CL, or i.imm in a handler): the Cpu's record, set when n !== 0.
+        if (reg3) return `${F.direct()} const n = ${count}; if (n !== 0) { const v = ${getR(size, f.rm)}, r = ${res}; ${setR(size, f.rm, 'r')} ${lazy(op, 'v', 'n', 'r', size)} } ${nx}`;
+        return `${F.direct()} const n = ${count}, a = ${ea(size >> 3)}, v = ${rd(size, 'a')}; if (n !== 0) { const r = ${res}; ${wr(size, 'a', 'r')} ${lazy(op, 'v', 'n', 'r', size)} } ${nx}`;
+      }
       if (reg3) return `${F.direct()} const n = ${count}; if (n !== 0) { const v = ${getR(size, f.rm)}; ${setR(size, f.rm, `ENV.shiftOp(cpu, ${i.reg}, v, n, ${size})`)} } ${nx}`;
       // The operand is written back (unchanged) before the flags change, so a write fault leaves EFLAGS intact.
       return `${F.direct()} const n = ${count}, a = ${ea(size >> 3)}, v = ${rd(size, 'a')}; if (n !== 0) { ${wr(size, 'a', 'v')} const r = ENV.shiftOp(cpu, ${i.reg}, v, n, ${size}); ${wr(size, 'a', 'r')} } ${nx}`;
