@@ -48,9 +48,10 @@ function eaOffset(i: Insn): string {
  * Linear address of a memory operand: the offset itself when the segment is flat (OKs, computed at
  * block entry) and the access cannot run past 4 GiB, else Cpu.linear with its checks (SDM 5.3).
  */
-function eaLinear(seg: number, off: string, bytes: number): string {
-  if (bytes === 1) return `(OK${seg} ? ${off} : cpu.linear(${seg}, ${off}, 1))`;
-  return `(OK${seg} && ((xa = ${off}) >>> 0) <= ${0x100000000 - bytes} ? xa : cpu.linear(${seg}, ${off}, ${bytes}))`;
+function eaLinear(seg: number, off: string, bytes: number, write: boolean): string {
+  const w = write ? ', true' : '';
+  if (bytes === 1) return `(OK${seg} ? ${off} : cpu.linear(${seg}, ${off}, 1${w}))`;
+  return `(OK${seg} && ((xa = ${off}) >>> 0) <= ${0x100000000 - bytes} ? xa : cpu.linear(${seg}, ${off}, ${bytes}${w}))`;
 }
 
 /** Inlined TLB hits; misses, page crossings and writes to code pages take the Cpu's paths. */
@@ -116,7 +117,7 @@ export function translateBlock(icache: DecodeCache, first: Insn, hpa: number): {
       const f: Fields = { rm: String(i.rm), reg: String(i.reg), imm: String(i.imm), len: String(i.length) };
       const seg = i.seg >= 0 ? i.seg : i.defaultSeg;
       const pre = `cpu.insnEip = cpu.eip; ${F.sync()}`; // computed before the template moves the state
-      let body = template(i, f, (bytes) => eaLinear(seg, eaOffset(i), bytes), () => eaOffset(i), mem, F);
+      let body = template(i, f, (bytes, write) => eaLinear(seg, eaOffset(i), bytes, write === true), () => eaOffset(i), mem, F);
       if (body === null) {
         body = `${F.flush()} cpu.insnEip = cpu.eip; cpu.insn = I[${k}]; I[${k}].exec(cpu, I[${k}]);`;
         generic.push(true);

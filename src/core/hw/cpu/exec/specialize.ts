@@ -109,10 +109,11 @@ const jumpTo = (size: number, t: string): string =>
 
 /**
  * The source of a handler body for `i`, or null when there is no template for its form. `f` names
- * the fields; `ea(bytes)` is the expression of the memory operand's linear address; `mem` and `F`
+ * the fields; `ea(bytes, write)` is the expression of the memory operand's linear address (`write`:
+ * a destination, so the segment must be writable); `mem` and `F`
  * say how memory and flags are accessed. The pieces are generated in execution order.
  */
-export function template(i: Insn, f: Fields, ea: (bytes: number) => string, eaOff: () => string, mem: MemOps = CALL_MEM, F: FlagOps = CPU_FLAGS): string | null {
+export function template(i: Insn, f: Fields, ea: (bytes: number, write?: boolean) => string, eaOff: () => string, mem: MemOps = CALL_MEM, F: FlagOps = CPU_FLAGS): string | null {
   const rd = mem.read, wr = mem.write;
   const o = i.opcode, cs = i.decodedFor, os = i.opSize, reg3 = i.mod === 3;
   const h = i.def.handler;
@@ -125,7 +126,7 @@ export function template(i: Insn, f: Fields, ea: (bytes: number) => string, eaOf
         const wb = op !== 7;
         if (form <= 1) {
           if (reg3) return `const s = ${getR(size, f.reg)}, d = ${getR(size, f.rm)}; ${aluCompute(op, size, F)} ${wb ? setR(size, f.rm, 'r') : ''} ${aluFlags(op, size, F)} ${nx}`;
-          return `const s = ${getR(size, f.reg)}, a = ${ea(size >> 3)}, d = ${rd(size, 'a')}; ${aluCompute(op, size, F)} ${wb ? wr(size, 'a', 'r') : ''} ${aluFlags(op, size, F)} ${nx}`;
+          return `const s = ${getR(size, f.reg)}, a = ${ea(size >> 3, wb)}, d = ${rd(size, 'a')}; ${aluCompute(op, size, F)} ${wb ? wr(size, 'a', 'r') : ''} ${aluFlags(op, size, F)} ${nx}`;
         }
         if (form <= 3) return `const d = ${getR(size, f.reg)}, s = ${rdE(size)}; ${aluCompute(op, size, F)} ${wb ? setR(size, f.reg, 'r') : ''} ${aluFlags(op, size, F)} ${nx}`;
         if (form <= 5) return `const d = ${getR(size, '0')}, s = ${m(size, f.imm)}; ${aluCompute(op, size, F)} ${wb ? setR(size, '0', 'r') : ''} ${aluFlags(op, size, F)} ${nx}`;
@@ -134,7 +135,7 @@ export function template(i: Insn, f: Fields, ea: (bytes: number) => string, eaOf
       const size = o === 0x80 || o === 0x82 ? 8 : os;
       const op = i.reg, wb = op !== 7;
       if (reg3) return `const s = ${m(size, f.imm)}, d = ${getR(size, f.rm)}; ${aluCompute(op, size, F)} ${wb ? setR(size, f.rm, 'r') : ''} ${aluFlags(op, size, F)} ${nx}`;
-      return `const s = ${m(size, f.imm)}, a = ${ea(size >> 3)}, d = ${rd(size, 'a')}; ${aluCompute(op, size, F)} ${wb ? wr(size, 'a', 'r') : ''} ${aluFlags(op, size, F)} ${nx}`;
+      return `const s = ${m(size, f.imm)}, a = ${ea(size >> 3, wb)}, d = ${rd(size, 'a')}; ${aluCompute(op, size, F)} ${wb ? wr(size, 'a', 'r') : ''} ${aluFlags(op, size, F)} ${nx}`;
     }
     case 'test': {
       const size = o === 0x84 || o === 0xa8 || o === 0xf6 ? 8 : os;
@@ -151,14 +152,14 @@ export function template(i: Insn, f: Fields, ea: (bytes: number) => string, eaOf
       const flags = (): string => F.set(dec ? LF_DEC : LF_INC, 'v', '1', 'r', size);
       if (h === 'incReg' || h === 'decReg') { const r = String(o & 7); return `const v = ${getR(size, r)}; ${calc} ${setR(size, r, 'r')} ${keepCf()} ${flags()} ${nx}`; }
       if (reg3) return `const v = ${getR(size, f.rm)}; ${calc} ${setR(size, f.rm, 'r')} ${keepCf()} ${flags()} ${nx}`;
-      return `const a = ${ea(size >> 3)}, v = ${rd(size, 'a')}; ${calc} ${wr(size, 'a', 'r')} ${keepCf()} ${flags()} ${nx}`;
+      return `const a = ${ea(size >> 3, true)}, v = ${rd(size, 'a')}; ${calc} ${wr(size, 'a', 'r')} ${keepCf()} ${flags()} ${nx}`;
     }
     case 'mov': {
       const size = o === 0x88 || o === 0x8a || o === 0xc6 ? 8 : os;
       const src = o === 0x88 || o === 0x89 ? getR(size, f.reg) : o === 0x8a || o === 0x8b ? null : f.imm;
       if (src === null) return `const v = ${rdE(size)}; ${setR(size, f.reg, 'v')} ${nx}`;
       if (reg3) return `${setR(size, f.rm, src)} ${nx}`;
-      return `const a = ${ea(size >> 3)}; ${wr(size, 'a', src)} ${nx}`;
+      return `const a = ${ea(size >> 3, true)}; ${wr(size, 'a', src)} ${nx}`;
     }
     case 'movRegImm':
       return `${setR(o < 0xb8 ? 8 : os, String(o & 7), f.imm)} ${nx}`;
@@ -177,7 +178,7 @@ export function template(i: Insn, f: Fields, ea: (bytes: number) => string, eaOf
       return `cpu.push(${os}, ${f.imm}); ${nx}`;
     case 'setcc':
       if (reg3) return `const v = ${F.cond(o & 15)} ? 1 : 0; ${setR(8, f.rm, 'v')} ${nx}`;
-      return `const a = ${ea(1)}, v = ${F.cond(o & 15)} ? 1 : 0; ${wr(8, 'a', 'v')} ${nx}`;
+      return `const a = ${ea(1, true)}, v = ${F.cond(o & 15)} ? 1 : 0; ${wr(8, 'a', 'v')} ${nx}`;
     case 'cmovcc':
       return `const v = ${rdE(os)}; if (${F.cond(o & 15)}) { ${setR(os, f.reg, 'v')} } ${nx}`;
     case 'shift': {
@@ -192,15 +193,15 @@ export function template(i: Insn, f: Fields, ea: (bytes: number) => string, eaOf
         if (lit === 0) return reg3 ? nx : `const a = ${ea(size >> 3)}, v = ${rd(size, 'a')}; ${nx}`;
         if (lit > 0) {
           if (reg3) return `const n = ${lit}, v = ${getR(size, f.rm)}, r = ${res}; ${setR(size, f.rm, 'r')} ${F.set(op, 'v', 'n', 'r', size)} ${nx}`;
-          return `const n = ${lit}, a = ${ea(size >> 3)}, v = ${rd(size, 'a')}, r = ${res}; ${wr(size, 'a', 'r')} ${F.set(op, 'v', 'n', 'r', size)} ${nx}`;
+          return `const n = ${lit}, a = ${ea(size >> 3, true)}, v = ${rd(size, 'a')}, r = ${res}; ${wr(size, 'a', 'r')} ${F.set(op, 'v', 'n', 'r', size)} ${nx}`;
         }
         // A count known only at run time (CL, or i.imm in a handler): the Cpu's record, set when n !== 0.
         if (reg3) return `${F.direct()} const n = ${count}; if (n !== 0) { const v = ${getR(size, f.rm)}, r = ${res}; ${setR(size, f.rm, 'r')} ${lazy(op, 'v', 'n', 'r', size)} } ${nx}`;
-        return `${F.direct()} const n = ${count}, a = ${ea(size >> 3)}, v = ${rd(size, 'a')}; if (n !== 0) { const r = ${res}; ${wr(size, 'a', 'r')} ${lazy(op, 'v', 'n', 'r', size)} } ${nx}`;
+        return `${F.direct()} const n = ${count}, a = ${ea(size >> 3, true)}, v = ${rd(size, 'a')}; if (n !== 0) { const r = ${res}; ${wr(size, 'a', 'r')} ${lazy(op, 'v', 'n', 'r', size)} } ${nx}`;
       }
       if (reg3) return `${F.direct()} const n = ${count}; if (n !== 0) { const v = ${getR(size, f.rm)}; ${setR(size, f.rm, `ENV.shiftOp(cpu, ${i.reg}, v, n, ${size})`)} } ${nx}`;
       // The operand is written back (unchanged) before the flags change, so a write fault leaves EFLAGS intact.
-      return `${F.direct()} const n = ${count}, a = ${ea(size >> 3)}, v = ${rd(size, 'a')}; if (n !== 0) { ${wr(size, 'a', 'v')} const r = ENV.shiftOp(cpu, ${i.reg}, v, n, ${size}); ${wr(size, 'a', 'r')} } ${nx}`;
+      return `${F.direct()} const n = ${count}, a = ${ea(size >> 3, true)}, v = ${rd(size, 'a')}; if (n !== 0) { ${wr(size, 'a', 'v')} const r = ENV.shiftOp(cpu, ${i.reg}, v, n, ${size}); ${wr(size, 'a', 'r')} } ${nx}`;
     }
     case 'jcc':
       return `if (${F.cond(o & 15)}) ${jumpTo(os, `cpu.eip + ${f.len} + ${f.imm}`)} else ${nx}`;
@@ -248,6 +249,6 @@ export function compile(body: string, name: string): ExecFn {
 
 /** The handler for `i`: a compiled one for its form when a template exists, else `generic`. */
 export function specializeInsn(i: Insn, generic: ExecFn): ExecFn {
-  const body = template(i, FORM_FIELDS, (bytes) => `cpu.eaLinear(i, ${bytes})`, () => 'cpu.eaOffset(i)');
+  const body = template(i, FORM_FIELDS, (bytes, write) => `cpu.eaLinear(i, ${bytes}${write ? ', true' : ''})`, () => 'cpu.eaOffset(i)');
   return body === null ? generic : compile(body, i.def.handler);
 }
