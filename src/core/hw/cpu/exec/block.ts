@@ -18,7 +18,7 @@
 // with EIP, insnEip and the flag record of the instruction that raised it (slow memory paths store
 // insnEip and the flags before they may walk the page tables, since a VM exit saves them at once);
 // a write that drops cached code (self-modifying code, including a block modifying itself) ends the
-// block after that instruction. EIP is kept in cpu.eip per instruction, as the handlers do.
+// block after that instruction. EIP and icount live in locals and are stored where observable.
 import type { Insn } from '../../../isa/insn';
 import type { DecodeCache } from '../decodeCache';
 import { BlockFlags } from './blockFlags';
@@ -55,10 +55,12 @@ function eaLinear(seg: number, off: string, bytes: number, write: boolean): stri
 }
 
 /** Inlined TLB hits; misses, page crossings and writes to code pages take the Cpu's paths. */
-function inlineMem(F: BlockFlags): MemOps {
-  // Before a slow path: it may walk the page tables and VM-exit (EPT violation), which saves EIP and RFLAGS.
-  const slowE = (): string => `cpu.insnEip = cpu.eip, ${F.syncExpr()}`;
-  const slowS = (): string => `cpu.insnEip = cpu.eip; ${F.sync()}`;
+function inlineMem(F: BlockFlags, at: { k: number }): MemOps {
+  // Before a slow path: it may walk the page tables and VM-exit (EPT violation), which saves EIP,
+  // RFLAGS and the icount-derived VMX-preemption timer at once. `ip` and `ic` are the block's EIP and
+  // icount (at the start of the iteration) kept in locals.
+  const slowE = (): string => `cpu.insnEip = ip, cpu.icount = ic + ${at.k}, ${F.syncExpr()}`;
+  const slowS = (): string => `cpu.insnEip = ip; cpu.icount = ic + ${at.k}; ${F.sync()}`;
   return {
     read: (size, a) => size === 8
       ? `(((xe = TLB[(xt = ${a}) >>> 12]) & RM) !== 0 ? U8[(xe & -4096) | (xt & 0xfff)] : (${slowE()}cpu.readLin8(xt)))`
@@ -110,33 +112,38 @@ export function translateBlock(icache: DecodeCache, first: Insn, hpa: number): {
 
   const pass = (top: string): Pass => {
     const F = new BlockFlags(top);
-    const mem = inlineMem(F);
+    const at = { k: 0 };
+    const mem = inlineMem(F, at);
     const generic: boolean[] = [];
     let code = '';
     insns.forEach((i, k) => {
       const f: Fields = { rm: String(i.rm), reg: String(i.reg), imm: String(i.imm), len: String(i.length) };
       const seg = i.seg >= 0 ? i.seg : i.defaultSeg;
-      const pre = `cpu.insnEip = cpu.eip; ${F.sync()}`; // computed before the template moves the state
+      at.k = k;
+      const pre = `cpu.insnEip = ip; cpu.icount = ic + ${k}; ${F.sync()}`; // computed before the template moves the state
       let body = template(i, f, (bytes, write) => eaLinear(seg, eaOffset(i), bytes, write === true), () => eaOffset(i), mem, F);
       if (body === null) {
-        body = `${F.flush()} cpu.insnEip = cpu.eip; cpu.insn = I[${k}]; I[${k}].exec(cpu, I[${k}]);`;
+        body = `${F.flush()} cpu.eip = ip; cpu.insnEip = ip; cpu.icount = ic + ${k}; cpu.insn = I[${k}]; I[${k}].exec(cpu, I[${k}]); ip = cpu.eip;`;
         generic.push(true);
       } else {
-        if (MMU_CALL.test(body.replace(/cpu\.insnEip = cpu\.eip[,;][^]*?cpu\.(readLin|writeLin)\d+\(/g, ''))) body = pre + ' ' + body;
+        // Templates keep EIP in cpu.eip; here it is the local `ip`.
+        body = body.replace(/cpu\.eip\b/g, 'ip');
+        if (MMU_CALL.test(body.replace(/cpu\.insnEip = ip[,;][^]*?cpu\.(readLin|writeLin)\d+\(/g, ''))) body = pre + ' ' + body;
         generic.push(false);
       }
       code += `{ ${body} }\nk = ${k + 1};\n`;
       if (k < n - 1 && WRITES.test(body)) {
-        code += `if (C.epoch !== ep) { ${F.sync()} cpu.icount += ${k + 1}; cpu.insnEip = ${eipAt(k)}; cpu.faultDepth = 0; return; }\n`;
+        code += `if (C.epoch !== ep) { ${F.sync()} cpu.eip = ip; cpu.icount = ic + ${k + 1}; cpu.insnEip = ${eipAt(k)}; cpu.faultDepth = 0; return; }\n`;
       }
     });
-    code += `cpu.icount += ${n};\n`;
+    code += `ic += ${n};\n`;
     return { code, end: F.state, generic };
   };
 
   const once = pass('cpu');
   let src = `const R = cpu.reg, ep = C.epoch, TLB = cpu.mmu.tlb, M = cpu.mem, U8 = M.u8, I32 = M.i32, CP = M.codePages;
 const RM = 1 << (cpu.cpl & 2), WM = RM << 1, eip0 = cpu.eip, ic0 = cpu.icount;
+let ip = eip0, ic = ic0;
 let k = 0, xa = 0, xe = 0, xt = 0, fo = 0, fd = 0, fs = 0, fr = 0, fz = 32;\n`;
   if (segs.size) {
     // Flat: protected mode, base 0, limit 4 GiB, usable, read/write data that is not expand-down
@@ -152,12 +159,12 @@ let k = 0, xa = 0, xe = 0, xt = 0, fo = 0, fd = 0, fs = 0, fr = 0, fz = 32;\n`;
     if (body.end !== once.end) body = pass('any');
     end = body.end === once.end ? once.end : 'any';
     generic = generic.map((g, k) => g || body.generic[k]);
-    src += `while (cpu.eip === eip0 && cpu.icount + ${n} <= limit && C.epoch === ep) {\nk = 0;\n${body.code}}\n`;
+    src += `while (ip === eip0 && ic + ${n} <= limit && C.epoch === ep) {\nk = 0;\n${body.code}}\n`;
   }
-  src += `${new BlockFlags(end).flush()}\ncpu.insnEip = ${eipAt(n - 1)}; cpu.faultDepth = 0;\n`;
+  src += `${new BlockFlags(end).flush()}\ncpu.eip = ip; cpu.icount = ic; cpu.insnEip = ${eipAt(n - 1)}; cpu.faultDepth = 0;\n`;
   src += `} catch (x) {\nif (fo !== 0) { cpu.lfOp = fo; cpu.lfDst = fd; cpu.lfSrc = fs; cpu.lfRes = fr; cpu.lfSize = fz; }\n`
-    + `cpu.icount += k; if (cpu.icount !== ic0) cpu.faultDepth = 0;\n`
-    + `if (G[k] === 0) cpu.insnEip = cpu.eip;\ncpu.insn = I[k];\nthrow x;\n}\n`;
+    + `cpu.icount = ic + k; if (cpu.icount !== ic0) cpu.faultDepth = 0;\n`
+    + `if (G[k] === 0) { cpu.eip = ip; cpu.insnEip = ip; }\ncpu.insn = I[k];\nthrow x;\n}\n`;
   const G = generic.map((g) => (g ? 1 : 0));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval, no-new-func
   const fn = new Function('ENV', 'I', 'C', 'G', `return function block(cpu, limit) {\n${src}};`)(ENV, insns, icache, G) as BlockFn;
