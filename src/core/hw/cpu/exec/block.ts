@@ -61,6 +61,8 @@ function inlineMem(F: BlockFlags, at: { k: number }): MemOps {
   // icount (at the start of the iteration) kept in locals.
   const slowE = (): string => `cpu.insnEip = ip, cpu.icount = ic + ${at.k}, ${F.syncExpr()}`;
   const slowS = (): string => `cpu.insnEip = ip; cpu.icount = ic + ${at.k}; ${F.sync()}`;
+  // A slow write may have dropped cached code (the fast path never writes a code page): note it in xw.
+  const dropped = 'if (C.epoch !== ep) xw = 1;';
   return {
     read: (size, a) => size === 8
       ? `(((xe = TLB[(xt = ${a}) >>> 12]) & RM) !== 0 ? U8[(xe & -4096) | (xt & 0xfff)] : (${slowE()}cpu.readLin8(xt)))`
@@ -68,16 +70,18 @@ function inlineMem(F: BlockFlags, at: { k: number }): MemOps {
         ? `(((xe = TLB[(xt = ${a}) >>> 12]) & RM) !== 0 && (xt & 0xfff) !== 0xfff ? (U8[(xe = (xe & -4096) | (xt & 0xfff))] | (U8[xe + 1] << 8)) : (${slowE()}cpu.readLin16(xt)))`
         : `(((xe = TLB[(xt = ${a}) >>> 12]) & RM) !== 0 && (xt & 0xfff) <= 0xffc && (xt & 3) === 0 ? I32[((xe & -4096) | (xt & 0xfff)) >> 2] : (${slowE()}cpu.readLin32(xt)))`,
     write: (size, a, v) => size === 8
-      ? `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && CP[te >>> 12] === 0) U8[(te & -4096) | (ta & 0xfff)] = tv; else { ${slowS()} cpu.writeLin8(ta, tv); } }`
+      ? `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && CP[te >>> 12] === 0) U8[(te & -4096) | (ta & 0xfff)] = tv; else { ${slowS()} cpu.writeLin8(ta, tv); ${dropped} } }`
       : size === 16
-        ? `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && (ta & 0xfff) !== 0xfff && CP[te >>> 12] === 0) { const th = (te & -4096) | (ta & 0xfff); U8[th] = tv; U8[th + 1] = tv >> 8; } else { ${slowS()} cpu.writeLin16(ta, tv); } }`
-        : `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && (ta & 0xfff) <= 0xffc && (ta & 3) === 0 && CP[te >>> 12] === 0) I32[((te & -4096) | (ta & 0xfff)) >> 2] = tv; else { ${slowS()} cpu.writeLin32(ta, tv); } }`,
+        ? `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && (ta & 0xfff) !== 0xfff && CP[te >>> 12] === 0) { const th = (te & -4096) | (ta & 0xfff); U8[th] = tv; U8[th + 1] = tv >> 8; } else { ${slowS()} cpu.writeLin16(ta, tv); ${dropped} } }`
+        : `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && (ta & 0xfff) <= 0xffc && (ta & 3) === 0 && CP[te >>> 12] === 0) I32[((te & -4096) | (ta & 0xfff)) >> 2] = tv; else { ${slowS()} cpu.writeLin32(ta, tv); ${dropped} } }`,
   };
 }
 
 /** Cpu methods that may reach the MMU (page walk, VM exit) other than through the inlined slow paths. */
 const MMU_CALL = /cpu\.(push|pop|readLin|writeLin)\w*\(|\.exec\(/;
-/** Generated code that writes memory: a following instruction must check for dropped code. */
+/** Generated code that writes memory other than through the inlined paths (which note dropped code in xw themselves). */
+const OTHER_WRITES = /cpu\.(push|writeLin)\w*\(|\.exec\(/;
+/** Generated code that writes memory at all. */
 const WRITES = /writeLin|U8\[[^\]]*\] =|I32\[[^\]]*\] =|push|\.exec\(/;
 
 interface Pass { code: string; end: string; generic: boolean[] }
@@ -131,9 +135,12 @@ export function translateBlock(icache: DecodeCache, first: Insn, hpa: number): {
         if (MMU_CALL.test(body.replace(/cpu\.insnEip = ip[,;][^]*?cpu\.(readLin|writeLin)\d+\(/g, ''))) body = pre + ' ' + body;
         generic.push(false);
       }
+      // CS limit of near branches (templates read it from the Cpu): hoisted to the block entry.
+      body = body.replace(/\(cpu\.segLimit\[1\] >>> 0\) && cpu\.protectedMode/g, 'CSL');
+      if (OTHER_WRITES.test(body.replace(/cpu\.insnEip = ip;[^}]*?cpu\.writeLin\d+\(/g, ''))) body += ' if (C.epoch !== ep) xw = 1;';
       code += `{ ${body} }\nk = ${k + 1};\n`;
       if (k < n - 1 && WRITES.test(body)) {
-        code += `if (C.epoch !== ep) { ${F.sync()} cpu.eip = ip; cpu.icount = ic + ${k + 1}; cpu.insnEip = ${eipAt(k)}; cpu.faultDepth = 0; return; }\n`;
+        code += `if (xw !== 0) { ${F.sync()} cpu.eip = ip; cpu.icount = ic + ${k + 1}; cpu.insnEip = ${eipAt(k)}; cpu.faultDepth = 0; return; }\n`;
       }
     });
     code += `ic += ${n};\n`;
@@ -144,7 +151,8 @@ export function translateBlock(icache: DecodeCache, first: Insn, hpa: number): {
   let src = `const R = cpu.reg, ep = C.epoch, TLB = cpu.mmu.tlb, M = cpu.mem, U8 = M.u8, I32 = M.i32, CP = M.codePages;
 const RM = 1 << (cpu.cpl & 2), WM = RM << 1, eip0 = cpu.eip, ic0 = cpu.icount;
 let ip = eip0, ic = ic0;
-let k = 0, xa = 0, xe = 0, xt = 0, fo = 0, fd = 0, fs = 0, fr = 0, fz = 32;\n`;
+let k = 0, xa = 0, xe = 0, xt = 0, xw = 0, fo = 0, fd = 0, fs = 0, fr = 0, fz = 32;
+const CSL = cpu.protectedMode ? cpu.segLimit[1] >>> 0 : 4294967295, lim = limit - ${n};\n`;
   if (segs.size) {
     // Flat: protected mode, base 0, limit 4 GiB, usable, read/write data that is not expand-down
     // (access rights in the VMCS format: bit 16 unusable, 4 S, 3 code, 2 expand-down, 1 writable).
@@ -159,7 +167,7 @@ let k = 0, xa = 0, xe = 0, xt = 0, fo = 0, fd = 0, fs = 0, fr = 0, fz = 32;\n`;
     if (body.end !== once.end) body = pass('any');
     end = body.end === once.end ? once.end : 'any';
     generic = generic.map((g, k) => g || body.generic[k]);
-    src += `while (ip === eip0 && ic + ${n} <= limit && C.epoch === ep) {\nk = 0;\n${body.code}}\n`;
+    src += `while (ip === eip0 && ic <= lim && xw === 0) {\nk = 0;\n${body.code}}\n`;
   }
   src += `${new BlockFlags(end).flush()}\ncpu.eip = ip; cpu.icount = ic; cpu.insnEip = ${eipAt(n - 1)}; cpu.faultDepth = 0;\n`;
   src += `} catch (x) {\nif (fo !== 0) { cpu.lfOp = fo; cpu.lfDst = fd; cpu.lfSrc = fs; cpu.lfRes = fr; cpu.lfSize = fz; }\n`
