@@ -521,16 +521,17 @@ export class Cpu implements LazyFlagState, ByteSource {
    * (GUEST_FAULT) with insnEip at the faulting instruction.
    */
   private runFast(limit: number): void {
-    const tlb = this.mmu.tlb, icache = this.icache, segBase = this.segBase;
+    const tlb = this.mmu.tlb, icache = this.icache;
+    // Fast instructions change neither CS, the CPL nor the mode: the fetch permission (TLB_SX << 1
+    // is TLB_UX, CPL 3 fetches are user accesses), CS.base and the code size hold for the whole loop.
+    const fetchBit = TLB_SX << ((this.cpl & 2) >> 1), csBase = this.segBase[CS];
+    const codeSize = (this.cr0 & CR0_PE) !== 0 && (this.eflags & VM) === 0 && (this.segAr[CS] & AR_DB) !== 0 ? 32 : 16;
     while (this.icount < limit) {
       const eip = this.eip;
-      const lin = (segBase[CS] + eip) | 0;
+      const lin = (csBase + eip) | 0;
       const e = tlb[lin >>> 12];
       const h = (e & ~0xfff) | (lin & 0xfff);
-      // TLB_SX << 1 is TLB_UX: CPL 3 fetches are user accesses.
-      const i = (e & (TLB_SX << ((this.cpl & 2) >> 1))) !== 0
-        ? icache.lookup(h, (this.cr0 & CR0_PE) !== 0 && (this.eflags & VM) === 0 && (this.segAr[CS] & AR_DB) !== 0 ? 32 : 16)
-        : undefined;
+      const i = (e & fetchBit) !== 0 ? icache.lookup(h, codeSize) : undefined;
       if (i === undefined || !i.fast) { this.step(); return; }
       // A translated block when it fits before the limit (exec/block.ts); hot starts get translated.
       const block = i.block;
