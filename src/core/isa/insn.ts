@@ -54,7 +54,7 @@ export class Insn {
    * null; `hot` counts executions until it is translated (-1: not translatable).
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  block: ((cpu: any) => void) | null = null;
+  block: ((cpu: any, limit: number) => void) | null = null;
   blockLength = 0;
   hot = 0;
 }

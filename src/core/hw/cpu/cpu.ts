@@ -61,6 +61,15 @@ function exceptionClass(v: number): number {
   return v === 0 || (v >= 10 && v <= 13) ? CONTRIBUTORY : v === 14 ? PAGE_FAULT : BENIGN;
 }
 
+/**
+ * Accesses each code/data descriptor type allows (index: access-rights bits 4:0 = S and the type;
+ * SDM Vol. 3A Table 3-1): SEG_R reads (data, readable code), SEG_W writes (writable data only).
+ * System types (S = 0) allow nothing through a data segment register.
+ */
+const SEG_R = 1, SEG_W = 2;
+const SEG_ACCESS = Uint8Array.from({ length: 32 }, (_, t) =>
+  !(t & 0x10) ? 0 : (t & 8) ? ((t & 2) ? SEG_R : 0) : SEG_R | ((t & 2) ? SEG_W : 0));
+
 /** Why runNonRoot returned. */
 export const RUN_BUDGET = 0, RUN_VMEXIT = 1, RUN_BREAKPOINT = 2, RUN_HALTED = 3, RUN_SHUTDOWN = 4, RUN_WATCH = 5;
 
@@ -137,6 +146,8 @@ export class Cpu implements LazyFlagState, ByteSource {
   readonly breakpoints = new Set<number>();
   /** Skip the breakpoint at this address once (resuming from it). */
   bpSkip = -1;
+  /** Translate and run hot blocks (exec/block.ts); false runs every instruction on its own (tests, comparisons). */
+  translate = true;
 
   constructor(readonly id: number, readonly mem: HostPhysMem) {
     this.mmu = new Mmu(this);
@@ -326,10 +337,13 @@ export class Cpu implements LazyFlagState, ByteSource {
    * (SDM Vol. 3A 5.3). #GP(0), or #SS(0) for SS. An expand-down data segment (type bit 2) holds the
    * offsets above its limit up to 0xffff, or 0xffffffff when its B flag is set (SDM 5.3).
    */
-  linear(seg: number, offset: number, size: number): number {
+  linear(seg: number, offset: number, size: number, write = false): number {
     const ar = this.segAr[seg];
     if (this.protectedMode) {
       if (ar & AR_UNUSABLE) this.raise(seg === SS ? SSF : GP, 0);
+      // Type check (SDM 5.4.1, 6.15 #GP): writes only to writable data segments, reads not from
+      // execute-only code segments. SEG_ACCESS is per descriptor type (S bit and type field).
+      if ((SEG_ACCESS[ar & 0x1f] & (write ? SEG_W : SEG_R)) === 0) this.raise(seg === SS ? SSF : GP, 0);
       const last = (offset >>> 0) + size - 1;
       if ((ar & 0x1c) === 0x14) {
         const upper = ar & AR_DB ? 0xffffffff : 0xffff;
@@ -347,7 +361,8 @@ export class Cpu implements LazyFlagState, ByteSource {
     return i.adSize === 32 ? a | 0 : a & 0xffff;
   }
   eaSeg(i: Insn): number { return i.seg >= 0 ? i.seg : i.defaultSeg; }
-  eaLinear(i: Insn, size: number): number { return this.linear(this.eaSeg(i), this.eaOffset(i), size); }
+  /** Linear address of the ModRM memory operand; `write` for a destination (read-modify-write included). */
+  eaLinear(i: Insn, size: number, write = false): number { return this.linear(this.eaSeg(i), this.eaOffset(i), size, write); }
 
   /** r/m operand read/write by size (8/16/32). */
   readE(i: Insn, size: number): number {
@@ -356,7 +371,7 @@ export class Cpu implements LazyFlagState, ByteSource {
   }
   writeE(i: Insn, size: number, v: number): void {
     if (i.mod === 3) this.setReg(i.rm, size, v);
-    else this.writeLin(this.eaLinear(i, size >> 3), size, v);
+    else this.writeLin(this.eaLinear(i, size >> 3, true), size, v);
   }
 
   /** Read a descriptor (8 bytes) from the GDT or LDT by selector; #GP(selector) beyond the limit. */
@@ -522,21 +537,22 @@ export class Cpu implements LazyFlagState, ByteSource {
    * (GUEST_FAULT) with insnEip at the faulting instruction.
    */
   private runFast(limit: number): void {
-    const tlb = this.mmu.tlb, icache = this.icache, segBase = this.segBase;
+    const tlb = this.mmu.tlb, icache = this.icache;
+    // Fast instructions change neither CS, the CPL nor the mode: the fetch permission (TLB_SX << 1
+    // is TLB_UX, CPL 3 fetches are user accesses), CS.base and the code size hold for the whole loop.
+    const fetchBit = TLB_SX << ((this.cpl & 2) >> 1), csBase = this.segBase[CS];
+    const codeSize = (this.cr0 & CR0_PE) !== 0 && (this.eflags & VM) === 0 && (this.segAr[CS] & AR_DB) !== 0 ? 32 : 16;
     while (this.icount < limit) {
       const eip = this.eip;
-      const lin = (segBase[CS] + eip) | 0;
+      const lin = (csBase + eip) | 0;
       const e = tlb[lin >>> 12];
       const h = (e & ~0xfff) | (lin & 0xfff);
-      // TLB_SX << 1 is TLB_UX: CPL 3 fetches are user accesses.
-      const i = (e & (TLB_SX << ((this.cpl & 2) >> 1))) !== 0
-        ? icache.lookup(h, (this.cr0 & CR0_PE) !== 0 && (this.eflags & VM) === 0 && (this.segAr[CS] & AR_DB) !== 0 ? 32 : 16)
-        : undefined;
+      const i = (e & fetchBit) !== 0 ? icache.lookup(h, codeSize) : undefined;
       if (i === undefined || !i.fast) { this.step(); return; }
       // A translated block when it fits before the limit (exec/block.ts); hot starts get translated.
       const block = i.block;
-      if (block !== null) {
-        if (this.icount + i.blockLength <= limit) { block(this); continue; }
+      if (!this.translate) { /* plain interpreter: tests compare blocks against it */ } else if (block !== null) {
+        if (this.icount + i.blockLength <= limit) { block(this, limit); continue; }
       } else if (i.hot >= 0 && ++i.hot >= HOT) {
         const b = translateBlock(icache, i, h);
         if (b === null) i.hot = -1; else { i.block = b.fn; i.blockLength = b.length; }

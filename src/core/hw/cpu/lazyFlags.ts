@@ -2,6 +2,11 @@
 // CF/PF/AF/ZF/SF/OF are computed only when something reads them. Undefined flags follow what the
 // hardware observed by the differential tests produces (issue 3 writes the masks down).
 export const LF_NONE = 0, LF_ADD = 1, LF_ADC = 2, LF_SUB = 3, LF_SBB = 4, LF_LOGIC = 5, LF_INC = 6, LF_DEC = 7;
+/**
+ * SHL/SAL, SHR, SAR by a masked count of 1-31 (lfSrc): recorded lazily like the ALU operations (a
+ * shift's flags are usually overwritten unread); the flags are those exec/shift.ts computes eagerly.
+ */
+export const LF_SHL = 8, LF_SHR = 9, LF_SAR = 10;
 
 const parity = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
@@ -65,6 +70,23 @@ export function materialize(s: LazyFlagState): number {
       if ((res & mask) === ((sign - 1) & mask)) f |= 2048;
       if ((res & 0xf) === 0xf) f |= 16;
       break;
+    // Shifts (SDM Vol. 2 SAL/SAR/SHL/SHR): CF is the last bit shifted out; OF as exec/shift.ts
+    // defines it (count 1: SHL MSB(result) XOR CF, SHR MSB(operand), SAR 0); AF 0.
+    case LF_SHL: {
+      const cf = src <= size ? (u(dst) >>> (size - src)) & 1 : 0;
+      f |= cf;
+      if (((res & sign) !== 0 ? 1 : 0) ^ cf) f |= 2048;
+      break;
+    }
+    case LF_SHR:
+      f |= src > size ? 0 : (u(dst) >>> (src - 1)) & 1;
+      if (src === 1 && (dst & sign) !== 0) f |= 2048;
+      break;
+    case LF_SAR: {
+      const sv = size === 32 ? dst | 0 : size === 16 ? (dst << 16) >> 16 : (dst << 24) >> 24;
+      f |= src >= size ? (sv < 0 ? 1 : 0) : (sv >> (src - 1)) & 1;
+      break;
+    }
   }
   return f;
 }

@@ -37,7 +37,7 @@ function alu(cpu: Cpu, i: Insn): void {
           const r = aluOp(cpu, op, cpu.getReg(i.rm, size), src, size);
           if (op !== 7) cpu.setReg(i.rm, size, r);
         } else {
-          const a = cpu.eaLinear(i, size >> 3);
+          const a = cpu.eaLinear(i, size >> 3, op !== 7);
           const r = aluOp(cpu, op, cpu.readLin(a, size), src, size);
           if (op !== 7) cpu.writeLin(a, size, r);
         }
@@ -61,7 +61,7 @@ function alu(cpu: Cpu, i: Insn): void {
       const r = aluOp(cpu, op, cpu.getReg(i.rm, size), src, size);
       if (op !== 7) cpu.setReg(i.rm, size, r);
     } else {
-      const a = cpu.eaLinear(i, size >> 3);
+      const a = cpu.eaLinear(i, size >> 3, op !== 7);
       const r = aluOp(cpu, op, cpu.readLin(a, size), src, size);
       if (op !== 7) cpu.writeLin(a, size, r);
     }
@@ -100,7 +100,7 @@ function incDecE(dec: boolean) {
     const size = i.opcode === 0xfe ? 8 : i.opSize;
     if (i.mod === 3) cpu.setReg(i.rm, size, incDec(cpu, size, cpu.getReg(i.rm, size), dec));
     else {
-      const a = cpu.eaLinear(i, size >> 3);
+      const a = cpu.eaLinear(i, size >> 3, true);
       cpu.writeLin(a, size, incDec(cpu, size, cpu.readLin(a, size), dec));
     }
     next(cpu, i);
@@ -109,7 +109,7 @@ function incDecE(dec: boolean) {
 
 function rmw(cpu: Cpu, i: Insn, size: number, f: (v: number) => number): void {
   if (i.mod === 3) cpu.setReg(i.rm, size, f(cpu.getReg(i.rm, size)));
-  else { const a = cpu.eaLinear(i, size >> 3); cpu.writeLin(a, size, f(cpu.readLin(a, size))); }
+  else { const a = cpu.eaLinear(i, size >> 3, true); cpu.writeLin(a, size, f(cpu.readLin(a, size))); }
 }
 
 const sizeF67 = (i: Insn): number => (i.opcode === 0xf6 ? 8 : i.opSize);

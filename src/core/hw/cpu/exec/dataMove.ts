@@ -26,7 +26,7 @@ function movRegImm(cpu: Cpu, i: Insn): void {
 function movMoffs(cpu: Cpu, i: Insn): void {
   const size = byteOp(i) ? 8 : i.opSize;
   const seg = i.seg >= 0 ? i.seg : DS;
-  const a = cpu.linear(seg, i.disp >>> 0, size >> 3);
+  const a = cpu.linear(seg, i.disp >>> 0, size >> 3, i.opcode > 0xa1);
   if (i.opcode <= 0xa1) cpu.setReg(0, size, cpu.readLin(a, size));
   else cpu.writeLin(a, size, cpu.getReg(0, size));
   next(cpu, i);
@@ -49,7 +49,7 @@ function xchg(cpu: Cpu, i: Insn): void {
   const r = cpu.getReg(i.reg, size);
   if (i.mod === 3) { cpu.setReg(i.reg, size, cpu.getReg(i.rm, size)); cpu.setReg(i.rm, size, r); }
   else {
-    const a = cpu.eaLinear(i, size >> 3);
+    const a = cpu.eaLinear(i, size >> 3, true);
     const m = cpu.readLin(a, size);
     cpu.writeLin(a, size, r);
     cpu.setReg(i.reg, size, m);
@@ -151,7 +151,7 @@ function cmpxchg(cpu: Cpu, i: Insn): void {
     aluOp(cpu, 7, acc, dst, size);
     if (acc === dst) cpu.setReg(i.rm, size, cpu.getReg(i.reg, size)); else cpu.setReg(0, size, dst);
   } else {
-    const a = cpu.eaLinear(i, size >> 3);
+    const a = cpu.eaLinear(i, size >> 3, true);
     const dst = cpu.readLin(a, size);
     aluOp(cpu, 7, acc, dst, size);
     // The destination is always written (with itself on failure), as the processor's locked cycle does.
@@ -161,7 +161,7 @@ function cmpxchg(cpu: Cpu, i: Insn): void {
   next(cpu, i);
 }
 function cmpxchg8b(cpu: Cpu, i: Insn): void {
-  const a = cpu.eaLinear(i, 8);
+  const a = cpu.eaLinear(i, 8, true);
   const lo = cpu.readLin32(a), hi = cpu.readLin32(a + 4);
   const f = cpu.getEflags();
   if (lo === cpu.reg[0] && hi === cpu.reg[2]) {
@@ -182,7 +182,7 @@ function xadd(cpu: Cpu, i: Insn): void {
     const r = aluOp(cpu, 0, dst, src, size);
     cpu.setReg(i.reg, size, dst); cpu.setReg(i.rm, size, r);
   } else {
-    const a = cpu.eaLinear(i, size >> 3);
+    const a = cpu.eaLinear(i, size >> 3, true);
     const dst = cpu.readLin(a, size);
     const r = aluOp(cpu, 0, dst, src, size);
     cpu.writeLin(a, size, r);
@@ -208,7 +208,7 @@ function bt(cpu: Cpu, i: Insn): void {
       disp = Math.floor(off / size) * (size >> 3);
       bit = ((off % size) + size) % size;
     } else bit = off;
-    a = (cpu.eaLinear(i, size >> 3) + disp) | 0;
+    a = (cpu.eaLinear(i, size >> 3, op !== 0) + disp) | 0;
     v = cpu.readLin(a, size);
   }
   const m = size === 32 && bit === 31 ? 0x80000000 | 0 : 1 << bit;

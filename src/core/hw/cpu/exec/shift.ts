@@ -84,7 +84,7 @@ function shift(cpu: Cpu, i: Insn): void {
   if (count !== 0) {
     if (i.mod === 3) cpu.setReg(i.rm, size, shiftOp(cpu, i.reg, cpu.getReg(i.rm, size), count, size));
     else {
-      const a = cpu.eaLinear(i, size >> 3);
+      const a = cpu.eaLinear(i, size >> 3, true);
       cpu.writeLin(a, size, shiftOp(cpu, i.reg, cpu.readLin(a, size), count, size));
     }
   } else if (i.mod !== 3) {
@@ -99,7 +99,7 @@ function shxd(left: boolean) {
     const count = ((i.opcode & 1) ? cpu.reg[1] : i.imm) & 31;
     if (count === 0) { next(cpu, i); return; }
     const src = cpu.getReg(i.reg, size);
-    const a = i.mod === 3 ? 0 : cpu.eaLinear(i, size >> 3);
+    const a = i.mod === 3 ? 0 : cpu.eaLinear(i, size >> 3, true);
     const dst = i.mod === 3 ? cpu.getReg(i.rm, size) : cpu.readLin(a, size);
     const w = BigInt(size);
     const m = (1n << w) - 1n;

@@ -42,14 +42,14 @@ function movs(cpu: Cpu, i: Insn): void {
   const s = elemSize(i), b = s >> 3;
   repeat(cpu, i, () => {
     const v = cpu.readLin(cpu.linear(srcSeg(i), idx(cpu, i, 6), b), s);
-    cpu.writeLin(cpu.linear(ES, idx(cpu, i, 7), b), s, v);
+    cpu.writeLin(cpu.linear(ES, idx(cpu, i, 7), b, true), s, v);
     step(cpu, i, 6, b); step(cpu, i, 7, b);
   }, false);
 }
 function stos(cpu: Cpu, i: Insn): void {
   const s = elemSize(i), b = s >> 3;
   repeat(cpu, i, () => {
-    cpu.writeLin(cpu.linear(ES, idx(cpu, i, 7), b), s, cpu.getReg(0, s));
+    cpu.writeLin(cpu.linear(ES, idx(cpu, i, 7), b, true), s, cpu.getReg(0, s));
     step(cpu, i, 7, b);
   }, false);
 }
@@ -99,7 +99,7 @@ function ins(cpu: Cpu, i: Insn): void {
   checkIoPermission(cpu, port, b);
   if (cpu.nonRoot) cpu.vmx!.io(cpu, i, port, b, true, true);
   repeat(cpu, i, () => {
-    const a = cpu.linear(ES, idx(cpu, i, 7), b);
+    const a = cpu.linear(ES, idx(cpu, i, 7), b, true);
     cpu.readLin(a, s); // the destination is checked before the port is read
     cpu.writeLin(a, s, cpu.ports ? cpu.ports.portIn(port, b) : -1);
     step(cpu, i, 7, b);

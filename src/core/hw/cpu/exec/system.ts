@@ -171,7 +171,7 @@ function pseudoDescriptor(cpu: Cpu, i: Insn): [number, number] {
 function lgdt(cpu: Cpu, i: Insn): void { const [l, b] = pseudoDescriptor(cpu, i); cpu.gdtrLimit = l; cpu.gdtrBase = b; next(cpu, i); }
 function lidt(cpu: Cpu, i: Insn): void { const [l, b] = pseudoDescriptor(cpu, i); cpu.idtrLimit = l; cpu.idtrBase = b; next(cpu, i); }
 function storeDt(cpu: Cpu, i: Insn, limit: number, base: number): void {
-  const a = cpu.eaLinear(i, 6);
+  const a = cpu.eaLinear(i, 6, true);
   cpu.readLin32(a); cpu.readLin16(a + 4);
   cpu.writeLin16(a, limit);
   cpu.writeLin32(a + 2, base);
