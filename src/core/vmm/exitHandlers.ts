@@ -14,6 +14,7 @@ import { handleInvlpg } from './handlers/handleInvlpg';
 import { handleTaskSwitch } from './handlers/handleTaskSwitch';
 import { withIdtVectoring } from './handlers/handleVectoring';
 import { withIoBreakpoints } from './handlers/handleIoBreakpoint';
+import { handleVmxInstruction } from './handlers/handleVmxInstruction';
 
 export const EXIT_HANDLERS: (ExitHandler | undefined)[] = [];
 // Shadow paging (vmm.shadow): #PF exits, CR3 / CR0 / CR4 accesses and INVLPG go to the shadow MMU first.
@@ -33,3 +34,5 @@ EXIT_HANDLERS[ExitReason.EXTERNAL_INTERRUPT] = handleExternalInterrupt;
 EXIT_HANDLERS[ExitReason.INTERRUPT_WINDOW] = handleInterruptWindow;
 EXIT_HANDLERS[ExitReason.PREEMPTION_TIMER] = handlePreemptionTimer;
 EXIT_HANDLERS[ExitReason.TASK_SWITCH] = handleTaskSwitch;
+for (const r of [ExitReason.VMCLEAR, ExitReason.VMLAUNCH, ExitReason.VMPTRLD, ExitReason.VMPTRST, ExitReason.VMREAD, ExitReason.VMRESUME,
+  ExitReason.VMWRITE, ExitReason.VMXOFF, ExitReason.VMXON, ExitReason.INVEPT, ExitReason.INVVPID]) EXIT_HANDLERS[r] = handleVmxInstruction;
