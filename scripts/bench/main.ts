@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { cpuBench } from './cpuBench';
 import { timeTravelBench, timeTravelMarkdown } from './timeTravelBench';
 import { mmuBench, mmuBenchMarkdown } from './mmuBench';
+import { exitBench, exitBenchMarkdown } from './exitBench';
 
 const [imagePath, nativeSecondsArg, guestInsnsArg, insnsArg] = process.argv.slice(2);
 const nativeSeconds = Number(nativeSecondsArg);
@@ -12,8 +13,10 @@ const r = cpuBench(imagePath, Number(insnsArg));
 const nativeMips = fullGuestInsns / nativeSeconds / 1e6;
 const tt = timeTravelBench(imagePath, Number(insnsArg));
 const mmu = mmuBench('build/guests/ptchurn.elf', 'build/guests/cpuidloop.elf');
+const exits = exitBench();
 const report = {
   mmu,
+  exits,
   timeTravel: tt,
   machine: `${process.platform} ${process.arch}, node ${process.version}`,
   cpuloop: {
@@ -40,7 +43,7 @@ const md = [
   '',
   timeTravelMarkdown(tt),
   '',
-].join('\n') + '\n' + mmuBenchMarkdown(mmu);
+].join('\n') + '\n' + mmuBenchMarkdown(mmu) + '\n' + exitBenchMarkdown(exits);
 fs.mkdirSync('build/bench', { recursive: true });
 fs.writeFileSync('build/bench/report.json', JSON.stringify(report, null, 2));
 fs.writeFileSync('build/bench/report.md', md);

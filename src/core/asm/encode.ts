@@ -249,7 +249,8 @@ function tryEncode(written: string, def: OpcodeDef, userPrefixes: number[], ops:
   const sregStore = def.opcode === 0x8c && rmOperand?.kind === 'mem';
   if (sizesByOperand && opSize !== bits && !sregStore) out.push(0x66);
   if (def.prefix) out.push(def.prefix);
-  if (def.opcode >= 0x0f00) out.push(0x0f, def.opcode & 0xff);
+  if (def.opcode >= 0x0f3800) out.push(0x0f, 0x38, def.opcode & 0xff);
+  else if (def.opcode >= 0x0f00) out.push(0x0f, def.opcode & 0xff);
   else out.push(def.opcode);
 
   const needsModrm = def.ext >= 0 || specs.some((x) => /^[EGMRSCD]([a-z]|$)/.test(x));

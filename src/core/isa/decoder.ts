@@ -17,8 +17,9 @@ interface Slot {
 }
 
 const slots: Slot[] = [];
-for (let i = 0; i < 512; i++) slots.push({ defs: [], modrm: false });
-const slotIndex = (opcode: number): number => (opcode >= 0x0f00 ? 256 + (opcode & 0xff) : opcode);
+for (let i = 0; i < 768; i++) slots.push({ defs: [], modrm: false });
+/** One-byte opcodes, then 0F xx, then the three-byte map 0F 38 xx. */
+const slotIndex = (opcode: number): number => (opcode >= 0x0f3800 ? 512 + (opcode & 0xff) : opcode >= 0x0f00 ? 256 + (opcode & 0xff) : opcode);
 for (const def of OPCODES) {
   const s = slots[slotIndex(def.opcode)];
   s.defs.push(def);
@@ -66,6 +67,7 @@ export class Decoder {
     if (b === 0x0f) {
       opcode = 0x0f00 | src.byteAt(p);
       p++;
+      if (opcode === 0x0f38) { opcode = 0x0f3800 | src.byteAt(p); p++; }
     }
     const slot = slots[slotIndex(opcode)];
     if (slot.defs.length === 0) return this.fail(DecodeFault.InvalidOpcode);

@@ -26,7 +26,7 @@ export interface ExitInfo {
 export interface OpcodeDef {
   /** Position in OPCODES: the executor's dispatch index. */
   index: number;
-  /** 0x00-0xff, or 0x0f00 | byte for the two-byte map. */
+  /** 0x00-0xff, 0x0f00 | byte for the two-byte map, or 0x0f3800 | byte for the three-byte map 0F 38. */
   opcode: number;
   /** ModRM.reg opcode extension (/digit) or -1. */
   ext: number;
@@ -359,6 +359,9 @@ d(0x0fc7, 'vmptrld', 'Mq', 'vmx', 'Load the current-VMCS pointer', { ext: 6, noP
 d(0x0fc7, 'vmclear', 'Mq', 'vmx', 'Clear a VMCS', { ext: 6, prefix: 0x66, form: 'mem', exit: { reason: 'VMCLEAR', when: 'always' } });
 d(0x0fc7, 'vmxon', 'Mq', 'vmx', 'Enter VMX operation', { ext: 6, prefix: 0xf3, form: 'mem', exit: { reason: 'VMXON', when: 'always' } });
 d(0x0fc7, 'vmptrst', 'Mq', 'vmx', 'Store the current-VMCS pointer', { ext: 7, noPrefix: true, form: 'mem', exit: { reason: 'VMPTRST', when: 'always' } });
+// Three-byte opcodes 0F 38 xx (opcode 0x0f38xx).
+d(0x0f3880, 'invept', 'Gd,Mq', 'vmx', 'Invalidate translations derived from EPT (type in the register, 128-bit descriptor in memory)', { prefix: 0x66, form: 'mem', exit: { reason: 'INVEPT', when: 'always' } });
+d(0x0f3881, 'invvpid', 'Gd,Mq', 'vmx', 'Invalidate translations based on VPID (type in the register, 128-bit descriptor in memory)', { prefix: 0x66, form: 'mem', exit: { reason: 'INVVPID', when: 'always' } });
 
 // Undefined flags per instruction (SDM Vol. 2, each instruction's "Flags Affected"; the table and
 // what this CPU produces for them: docs/cpu/undefinedFlags.md).

@@ -16,6 +16,7 @@ import { withRealModeHandoff } from './realModeHandoff';
 import { handleTaskSwitch } from './handlers/handleTaskSwitch';
 import { withIdtVectoring } from './handlers/handleVectoring';
 import { withIoBreakpoints } from './handlers/handleIoBreakpoint';
+import { handleVmxInstruction } from './handlers/handleVmxInstruction';
 
 export const EXIT_HANDLERS: (ExitHandler | undefined)[] = [];
 // Shadow paging (vmm.shadow): #PF exits, CR3 / CR0 / CR4 accesses and INVLPG go to the shadow MMU first.
@@ -37,3 +38,5 @@ EXIT_HANDLERS[ExitReason.PREEMPTION_TIMER] = handlePreemptionTimer;
 EXIT_HANDLERS[ExitReason.INIT_SIGNAL] = handleInitSignal;
 EXIT_HANDLERS[ExitReason.SIPI] = handleSipi;
 EXIT_HANDLERS[ExitReason.TASK_SWITCH] = handleTaskSwitch;
+for (const r of [ExitReason.VMCLEAR, ExitReason.VMLAUNCH, ExitReason.VMPTRLD, ExitReason.VMPTRST, ExitReason.VMREAD, ExitReason.VMRESUME,
+  ExitReason.VMWRITE, ExitReason.VMXOFF, ExitReason.VMXON, ExitReason.INVEPT, ExitReason.INVVPID]) EXIT_HANDLERS[r] = handleVmxInstruction;

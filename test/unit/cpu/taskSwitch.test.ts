@@ -162,6 +162,27 @@ describe('CPU: hardware task switching (SDM 7.3)', () => {
   });
 });
 
+describe('CPU: #SS when the inner stack has no room for the frame', () => {
+  it('INT from ring 3 onto a TSS stack without room: #SS(new SS selector), nothing changed', () => {
+    const { cpu, mem, setGdt } = machine();
+    const SMALL = 0x50;
+    setGdt(SMALL, seg(0, 0xfff, 0x93, 0x4)); // DPL 0 writable data, limit 0xfff, 32-bit
+    mem.write32((MAIN + 4) as never, 0x8); // ESP0 = 8: room for two of the five dwords
+    mem.write32((MAIN + 8) as never, SMALL);
+    idtGate(mem, 0x80, (KCS << 16) | 0xa000, 0xee00);
+    cpu.setSegCache(CS, UCS, 0, -1, 0xc0fb); cpu.cpl = 3;
+    for (const s of [SS, DS, ES]) cpu.setSegCache(s, UDS, 0, -1, 0xc0f3);
+    cpu.reg[4] = 0x7000;
+    const seen: number[] = [];
+    cpu.deliverException = ((orig) => (v: number, e: number, l: number, s: boolean) => { seen.push(v, e); if (seen.length > 2) throw new Error('stop'); orig(v, e, l, s); })(cpu.deliverException.bind(cpu));
+    assert.throws(() => exec(cpu, mem, [0xcd, 0x80], 1), /stop/);
+    assert.deepEqual(seen, [0x80, -1, 12, SMALL]);
+    assert.equal(cpu.cpl, 3, 'the failed delivery left CPL');
+    assert.equal(cpu.segSel[SS], UDS, 'and SS');
+    assert.equal(cpu.reg[4], 0x7000, 'and ESP');
+  });
+});
+
 describe('CPU: RF and I/O breakpoints (SDM 17.3.1.1, 17.2.4)', () => {
   it('a fault pushes EFLAGS with RF set; a trap (INT3) does not', () => {
     const { cpu, mem } = machine();

@@ -525,7 +525,7 @@ function bruteForce(dir: string): { compared: number; errors: string[] } {
   const sample: number[] = [];
   for (let r = 0; r < 8; r++) for (const m of [0x00, 0x04, 0x05, 0x06, 0x40, 0x44, 0x46, 0x80, 0x84, 0x86, 0xc0, 0xc1]) sample.push(m | (r << 3));
   for (const op of [...opcodes].sort((a, b) => a - b)) {
-    const opBytes = op >= 0x0f00 ? [0x0f, op & 0xff] : [op];
+    const opBytes = op >= 0x0f3800 ? [0x0f, 0x38, op & 0xff] : op >= 0x0f00 ? [0x0f, op & 0xff] : [op];
     const defs = OPCODES.filter((d) => d.opcode === op);
     const hasModrm = defs.some((d) => d.ext >= 0 || d.operands.some((o) => /^[EGMRSCD]/.test(o)));
     const prefixSets: number[][] = [[], [0x66], [0x67], [0x66, 0x67]];

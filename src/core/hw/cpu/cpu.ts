@@ -713,13 +713,24 @@ export class Cpu implements LazyFlagState, ByteSource {
         const esp = switchToInnerStack(this, dpl, ext);
         this.cpl = dpl;
         this.reg[4] = esp;
-        this.push(size, oldSs);
-        this.push(size, oldEsp);
+        try {
+          this.push(size, oldSs);
+          this.push(size, oldEsp);
+          this.push(size, oldFlags);
+          this.push(size, oldCs);
+          this.push(size, this.eip);
+          if (errorCode >= 0) this.push(size, errorCode);
+        } catch (e) {
+          // The new stack has no room for the frame: #SS(new SS selector + EXT) (SDM INT n "INTER-PRIVILEGE-LEVEL-INTERRUPT").
+          if (e === GUEST_FAULT && this.excVector === SSF) this.raise(SSF, (this.segSel[SS] & 0xfffc) | ext);
+          throw e;
+        }
+      } else {
+        this.push(size, oldFlags);
+        this.push(size, oldCs);
+        this.push(size, this.eip);
+        if (errorCode >= 0) this.push(size, errorCode);
       }
-      this.push(size, oldFlags);
-      this.push(size, oldCs);
-      this.push(size, this.eip);
-      if (errorCode >= 0) this.push(size, errorCode);
       this.loadCs(sel, clo, chi, conforming ? this.cpl : dpl);
     });
     this.eip = offset;

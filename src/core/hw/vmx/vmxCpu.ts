@@ -94,15 +94,36 @@ export class VmxCpu implements NonRootHooks, EptWalker {
   private tlbVpid = 0;
 
   /**
-   * INVVPID (SDM Vol. 3C 30.3): invalidate translations of the current VPID. Types: 0 individual
-   * address, 1 single context, 2 all contexts, 3 single context retaining globals.
+   * INVVPID in VMX root operation (SDM Vol. 3C 30.3 "INVVPID", 29.4.3.3): invalidate the linear and combined
+   * translations tagged with `vpid` (default: the current VMCS's). Types: 0 individual address, 1 single
+   * context, 2 all contexts, 3 single context retaining globals. The TLB holds one VPID's translations
+   * (tlbVpid): another VPID's invalidation finds nothing to drop. Returns 0, or VM-instruction error 28
+   * ("invalid operand to INVEPT/INVVPID") for a bad type or VPID 0 with types 0, 1, 3.
    */
-  invvpid(type: number, linear: number): void {
+  invvpid(type: number, linear: number, vpid = this.vpid()): number {
+    if (type > 3 || (type !== 2 && vpid === 0 && this.vpid() !== 0)) return this.invError();
     const mmu = this.cpu.mmu;
-    if (type === 0) mmu.flushPage(linear);
+    const mine = vpid === this.tlbVpid || this.tlbVpid === 0 || vpid === 0;
+    if (type === 2) mmu.flushAll();
+    else if (!mine) return 0;
+    else if (type === 0) mmu.flushPage(linear);
     else if (type === 3) mmu.flushNonGlobal();
     else mmu.flushAll();
+    return 0;
   }
+
+  /**
+   * INVEPT in VMX root operation (SDM Vol. 3C 30.3 "INVEPT", 29.4.3.1): type 1 single context drops the
+   * guest-physical and combined translations derived from the EPTP `eptp` (the TLB's when it holds that
+   * EPT's combined translations), type 2 all contexts drops every one. Returns 0, or error 28.
+   */
+  invept(type: number, eptp = 0): number {
+    if (type !== 1 && type !== 2) return this.invError();
+    if (type === 2 || (eptp & ~0xfff) === this.eptRoot) this.cpu.mmu.flushAll();
+    return 0;
+  }
+
+  private invError(): number { if (this.vmcs) this.vmcs.write(VMCS.VM_INSTRUCTION_ERROR, 28); return 28; }
 
   // ---------------------------------------------------------------- VM entry (SDM chapter 26)
   /** VMLAUNCH (launch = true) or VMRESUME. Returns undefined on success (the CPU is in non-root operation). */
@@ -416,6 +437,11 @@ export class VmxCpu implements NonRootHooks, EptWalker {
           this.exit(ex.reason === 'GDTR_IDTR' ? ExitReason.GDTR_IDTR : ExitReason.LDTR_TR, i.mod === 3 ? 0 : i.disp >>> 0, { len, info: descInstructionInfo(i) });
         }
         return;
+      case 'INVEPT': case 'INVVPID':
+        // Always exit in VMX non-root operation (SDM 26.1.2): qualification = the displacement of the
+        // memory operand (27.2.1), instruction information of Table 28-13 (type register in bits 31:28).
+        this.exit(ex.reason === 'INVEPT' ? ExitReason.INVEPT : ExitReason.INVVPID, i.disp >>> 0, { len, info: invInstructionInfo(i) });
+        // falls through (exit never returns)
       case 'DR_ACCESS':
         if (this.proc & P.CPU_BASED_MOV_DR_EXITING) this.exit(ExitReason.DR_ACCESS, (i.reg & 7) | (i.opcode === 0x0f21 ? 0x10 : 0) | (i.rm << 8), { len });
         return;
@@ -580,6 +606,16 @@ export class VmxCpu implements NonRootHooks, EptWalker {
   private eptMisconfig(gpa: number): never {
     this.exit(ExitReason.EPT_MISCONFIG, 0, { gpa: gpa >>> 0 });
   }
+}
+
+/** VM-exit instruction information for INVEPT / INVVPID (SDM Table 28-13): memory operand and the type register (31:28). */
+function invInstructionInfo(i: Insn): number {
+  let info = (i.adSize === 32 ? 1 : 0) << 7;
+  info |= (i.seg >= 0 ? i.seg : i.defaultSeg) << 15;
+  info |= i.index >= 0 ? (i.index << 18) | (Math.log2(i.scale) & 3) : 1 << 22;
+  info |= i.base >= 0 ? i.base << 23 : 1 << 27;
+  info |= (i.reg & 15) << 28;
+  return info >>> 0;
 }
 
 /** VM-exit instruction information for descriptor-table exits (SDM Table 28-10/28-11), the parts this model reports. */
