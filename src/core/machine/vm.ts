@@ -28,6 +28,7 @@ import type { Snapshotable, StateReader, StateWriter } from '../time/stateIo';
 import { stateHash } from '../time/stateHash';
 import { loadSnapshot, saveSnapshot } from '../time/snapshot';
 import { Watchpoints, type DataBreakpointSpec } from '../debug/dataBreakpoints';
+import { installInsnStops } from '../debug/insnStopHook';
 
 export type MmuMode = 'ept' | 'shadow';
 /** Input-log channel of the keyboard (serial ports are channels 0-3). */
@@ -202,6 +203,7 @@ export class Vm {
   }
   setExitFilters(settings: ExitFilterSetting[]): (string | undefined)[] {
     const errs = this.filters.set(settings);
+    installInsnStops(this.vmm, this.filters);
     // Shadow paging needs every #PF (bit 14) whatever the debugger asks for.
     const bitmap = this.filters.exceptionBitmap | (this.vmm.shadow ? 1 << 14 : 0);
     for (const v of this.vmm.vcpus) {
@@ -356,10 +358,12 @@ export class Vm {
         this.savedBreakpoints = [...this.vmm.vcpus[0].cpu.breakpoints];
         for (const v of this.vmm.vcpus) v.cpu.breakpoints.clear();
         this.vmm.exitFilter = () => undefined;
+        installInsnStops(this.vmm, this.filters, false);
       } else {
         if (this.savedBreakpoints) this.setInstructionBreakpoints(this.savedBreakpoints);
         this.savedBreakpoints = null;
         this.vmm.exitFilter = (e) => this.filters.match(e);
+        installInsnStops(this.vmm, this.filters);
       }
     },
     };

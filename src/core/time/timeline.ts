@@ -231,9 +231,9 @@ export class Timeline {
       this.afterMove(s);
       if (!s) { resume = false; continue; }
       const at = this.vm.icount();
-      if (s.kind === 'breakpoint' || s.kind === 'vmexit' || s.kind === 'exception') {
+      if (s.kind === 'breakpoint' || s.kind === 'vmexit' || s.kind === 'exception' || s.kind === 'instruction') {
         if (at >= end) break;
-        const isExit = s.kind !== 'breakpoint';
+        const isExit = s.kind !== 'breakpoint' && s.kind !== 'instruction';
         let ord = 0;
         if (isExit) for (let k = hits.length - 1; k >= 0 && hits[k].icount === at; k--) if (hits[k].stop.kind !== 'breakpoint') ord++;
         hits.push({ icount: at, stop: s, exitOrdinal: ord });

@@ -12,7 +12,7 @@ import { VirtualMsrs } from './virtualMsrs';
 import { PortBus } from '../devices/portBus';
 import { DebugExit, DEBUG_EXIT_PORT } from '../devices/debugExit';
 import { ExitLog } from '../time/exitLog';
-import { RUN_BREAKPOINT, RUN_BUDGET, RUN_HALTED, RUN_SHUTDOWN, RUN_VMEXIT, RUN_WATCH } from '../hw/cpu/cpu';
+import { RUN_BREAKPOINT, RUN_BUDGET, RUN_HALTED, RUN_INSN_STOP, RUN_SHUTDOWN, RUN_VMEXIT, RUN_WATCH } from '../hw/cpu/cpu';
 import { VM_EXIT } from '../hw/cpu/cpuSignals';
 import { VMCS } from '../hw/vmx/vmcsFields';
 import { exitReasonName, basicExitReason } from '../hw/vmx/exitReasons';
@@ -25,6 +25,7 @@ import { VirtualClock } from '../devices/virtualClock';
 import { prepareEntry, type InterruptController } from './irqInjection';
 import type { Snapshotable } from '../time/stateIo';
 import { vmmComponents } from '../time/vmmState';
+import { entryFailureExit } from '../debug/entryFailure';
 
 export interface VmmConfig {
   memMiB: number; smp: number;
@@ -59,6 +60,8 @@ export class Vmm {
   readonly emptyBusPage: number;
   private readonly ioBitmaps: [number, number];
   exitFilter: ExitFilterFn = () => undefined;
+  /** The stop for Cpu.insnStop (a privileged / sensitive instruction filter matched); set with it (debug/insnStopHook.ts). */
+  insnStopEvent: ((vcpu: VCpu) => StopEvent) | null = null;
   /** Called for every exit (the CLI's `--trace exits`); null when nobody listens. */
   exitTrace: ((e: ExitEvent) => void) | null = null;
   /** Hypervisor console output (HC_CONSOLE_PUTC). */
@@ -112,7 +115,12 @@ export class Vmm {
       return null;
     }
     if (fail) {
-      return { kind: 'error', vcpu: vcpu.id, text: `VM entry failed: ${fail.check}${fail.field ? ` [${fail.field}]` : ''} (${fail.kind === 'vmfail' ? `VM-instruction error ${fail.code}` : `exit reason ${fail.code} with the entry-failure bit`})` };
+      const text = `VM entry failed: ${fail.check}${fail.field ? ` [${fail.field}]` : ''} (${fail.kind === 'vmfail' ? `VM-instruction error ${fail.code}` : `exit reason ${fail.code} with the entry-failure bit`})`;
+      // The "VM-entry failure" exception filter presents it as an exit stop (debug/entryFailure.ts).
+      const exit = entryFailureExit(vcpu, fail, text);
+      const id = this.exitFilter(exit);
+      if (id) return { kind: 'vmexit', vcpu: vcpu.id, exit, filterId: id };
+      return { kind: 'error', vcpu: vcpu.id, text };
     }
     vcpu.inGuest = true;
     return undefined;
@@ -209,6 +217,9 @@ export class Vmm {
           const hit = cpu.dbgWatch?.lastHit;
           return { kind: 'breakpoint', vcpu: vcpu.id, address: (cpu.segBase[1] + cpu.eip) >>> 0, ...(hit ? { watch: { ...hit } } : {}) };
         }
+        case RUN_INSN_STOP:
+          if (this.insnStopEvent) return this.insnStopEvent(vcpu);
+          return { kind: 'pause', vcpu: vcpu.id };
         case RUN_HALTED:
           return { kind: 'shutdown', vcpu: vcpu.id, text: `vCPU${vcpu.id} halted in the guest` };
         case RUN_SHUTDOWN:
