@@ -26,6 +26,9 @@ import { explainExit } from './exitExplain';
 import { writeMemory } from './memoryWrite';
 import { customRequest } from './customRequests';
 import { RunProgress } from './runProgress';
+import { loadSymbolFiles, parseLaunchExtras, type LaunchExtras } from './launchExtras';
+import { GdbBridge } from './gdbBridge';
+import { ContinuedEvent } from '@vscode/debugadapter';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -62,6 +65,18 @@ export class VmmDebugSession extends DebugSession {
   /** Stats events and progress while running (adapter/runProgress.ts). */
   private clientProgress = false;
   private readonly progress = new RunProgress(() => this.vm, (e) => this.sendEvent(e), () => this.clientProgress);
+  /** Launch attributes beyond the VM's (adapter/launchExtras.ts). */
+  private extras: LaunchExtras | undefined;
+  /** launch.json gdbPort: GNU gdb on the same VM (adapter/gdbBridge.ts). */
+  private readonly gdb = new GdbBridge({
+    gdbRunStarts: () => {
+      if (this.runner?.isRunning) this.runner.halt();
+      this.stopReports.clear();
+      this.sendEvent(new ContinuedEvent(threadIdOf(0), true));
+    },
+    gdbRunEnded: (s) => { if (s) this.onStop(s, 'stopped under gdb', true); },
+    applyBreakpoints: () => this.applyBreakpoints(),
+  });
 
   /** Reverse execution requests (adapter/reverse.ts). */
   private readonly reverse = new ReverseController({
@@ -91,6 +106,7 @@ export class VmmDebugSession extends DebugSession {
   /** Stops the guest for good (terminate, disconnect, connection closed). */
   override dispose(): void {
     this.runner?.dispose();
+    this.gdb.dispose();
     this.reverse.dispose();
     this.source.dispose();
     super.dispose();
@@ -146,6 +162,8 @@ export class VmmDebugSession extends DebugSession {
     this.guard(response, () => {
       if (this.vm) throw new RequestError('launch: this session already runs a VM');
       const cfg = parseLaunchArguments((args ?? {}) as VmmLaunchArguments);
+      const extras = parseLaunchExtras((args ?? {}) as Record<string, unknown>);
+      const symbolFiles = loadSymbolFiles(extras.symbols);
       const image = readImage(cfg.imagePath);
       let vm: Vm;
       try {
@@ -154,8 +172,10 @@ export class VmmDebugSession extends DebugSession {
         if (e instanceof ImageError || e instanceof VmOptionError) throw e;
         throw new LaunchConfigError(`cannot start the VM for "${cfg.imagePath}": ${errorMessage(e)}`);
       }
+      for (const f of symbolFiles) vm.addSymbolFile(f);
       this.vm = vm;
       this.config = cfg;
+      this.extras = extras;
       if (!cfg.noDebug) vm.startRecording(); // time travel: on by default in a debug session
       this.symbols = new SymbolTable(vm.symbols);
       this.runner = new Runner(vm, {
@@ -164,11 +184,24 @@ export class VmmDebugSession extends DebugSession {
       }, cfg.maxInstructions);
       this.applyFilters();
       this.applyBreakpoints();
-      this.sendResponse(response);
-      const kind = vm.imageKind ? ` (${vm.imageKind})` : '';
-      this.sendEvent(new OutputEvent(
-        `vmm-debug: ${path.basename(cfg.imagePath)}${kind}, ${vm.vcpuCount} vCPU, mmu ${cfg.mmu}\n`, 'console'));
-      this.sendEvent(new InitializedEvent());
+      const finish = (): void => {
+        this.sendResponse(response);
+        const kind = vm.imageKind ? ` (${vm.imageKind})` : '';
+        this.sendEvent(new OutputEvent(
+          `vmm-debug: ${path.basename(cfg.imagePath)}${kind}, ${vm.vcpuCount} vCPU, mmu ${cfg.mmu}\n`, 'console'));
+        for (const f of extras.symbols) this.sendEvent(new OutputEvent(`vmm-debug: symbols from ${f.path} at offset ${hex8(f.offset)}\n`, 'console'));
+        if (extras.unknown.length) {
+          this.sendEvent(new OutputEvent(`vmm-debug: launch.json: ignoring unknown attribute${extras.unknown.length > 1 ? 's' : ''} ${extras.unknown.map((k) => `"${k}"`).join(', ')}\n`, 'stderr'));
+        }
+        if (this.gdb.address) {
+          this.sendEvent(new OutputEvent(`vmm-debug: GDB server on ${this.gdb.address} (in gdb: target remote ${this.gdb.address})\n`, 'console'));
+        }
+        this.sendEvent(new InitializedEvent());
+      };
+      if (extras.gdbPort === undefined || cfg.noDebug) return finish();
+      this.gdb.start(vm, extras.gdbPort).then(() => this.guard(response, finish), (e: unknown) => this.guard(response, () => {
+        throw new LaunchConfigError(`launch.json: gdbPort ${extras.gdbPort}: cannot listen on 127.0.0.1: ${errorMessage(e)}`);
+      }));
     });
   }
 
@@ -273,6 +306,7 @@ export class VmmDebugSession extends DebugSession {
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
     this.guard(response, () => {
       this.requireVm();
+      if (this.gdb.running) throw new RequestError('gdb is running the VM: pause here (or Ctrl-C in gdb) first');
       response.body = { allThreadsContinued: true };
       this.sendResponse(response);
       if (this.finished) return this.sendTerminated();
@@ -316,6 +350,7 @@ export class VmmDebugSession extends DebugSession {
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     this.guard(response, () => {
       this.requireVm();
+      if (this.gdb.running) this.gdb.interrupt();
       this.reverse.pause();
       if (!this.source.pause()) this.runner?.pause();
       this.sendResponse(response);
@@ -494,10 +529,11 @@ export class VmmDebugSession extends DebugSession {
     this.runner?.continue();
   }
 
-  private onStop(ev: StopEvent, note?: string): void {
-    if (this.source.intercept(ev)) return; // a line step running to a return address goes on
+  private onStop(ev: StopEvent, note?: string, fromGdb = false): void {
+    // A stop of gdb's run is gdb's: no line-step or condition logic may resume the VM behind gdb's back.
+    if (!fromGdb && this.source.intercept(ev)) return; // a line step running to a return address goes on
     this.inspect.invalidate();
-    if (ev.kind === 'breakpoint' && !this.shouldStopAtBreakpoint(ev)) return this.resume();
+    if (!fromGdb && ev.kind === 'breakpoint' && !this.shouldStopAtBreakpoint(ev)) return this.resume();
     this.progress.stopped();
     this.output.flush();
     this.lastStop = ev;
@@ -548,12 +584,14 @@ export class VmmDebugSession extends DebugSession {
     let settings = this.filterSettings;
     if (this.config?.noDebug) settings = [];
     else if (!settings) settings = Vm.exitFilters().filter((f) => f.default).map((f) => ({ id: f.id }));
-    return this.vm.setExitFilters(settings);
+    // launch.json exitBreakpoints are checked in addition to the client's (the client's condition wins).
+    const extra = this.config?.noDebug ? [] : (this.extras?.exitBreakpoints ?? []).filter((e) => !settings!.some((s) => s.id === e.id));
+    return this.vm.setExitFilters([...settings, ...extra]).slice(0, settings.length);
   }
 
   private applyBreakpoints(): void {
     if (!this.vm) return;
-    this.vm.setInstructionBreakpoints(this.config?.noDebug ? [] : [...this.breakpointIds.keys(), ...this.source.addresses()]);
+    this.vm.setInstructionBreakpoints(this.config?.noDebug ? [] : [...this.breakpointIds.keys(), ...this.source.addresses(), ...this.gdb.gdbBreakpoints]);
   }
 
   private requireVm(): Vm {
@@ -564,6 +602,7 @@ export class VmmDebugSession extends DebugSession {
   private requireStopped(): Vm {
     const vm = this.requireVm();
     if (this.runner?.isRunning) throw new RequestError('VM is running');
+    if (this.gdb.running) throw new RequestError('VM is running under gdb');
     if (this.reverse.busy) throw new RequestError('VM is searching history (reverse continue)');
     if (this.source.busy) throw new RequestError('VM is stepping');
     return vm;

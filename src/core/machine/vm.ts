@@ -29,6 +29,7 @@ import { stateHash } from '../time/stateHash';
 import { loadSnapshot, saveSnapshot } from '../time/snapshot';
 import { Watchpoints, type DataBreakpointSpec } from '../debug/dataBreakpoints';
 import { installInsnStops } from '../debug/insnStopHook';
+import type { SymbolFile } from '../debug/symbolFiles';
 
 export type MmuMode = 'ept' | 'shadow';
 /** Input-log channel of the keyboard (serial ports are channels 0-3). */
@@ -83,7 +84,7 @@ export class Vm {
   readonly imageKind: string;
   readonly symbols: SymbolInfo[];
   /** DWARF line tables and functions of the image (empty without -g); problems are in `debugInfo.warnings`. */
-  readonly debugInfo: DebugInfo;
+  debugInfo: DebugInfo;
   readonly uart: Uart16550;
   /** The PC's legacy devices: PIC pair, PIT, RTC/CMOS, 8042, VGA text, POST codes, debug console. */
   readonly platform: PcPlatform;
@@ -137,6 +138,12 @@ export class Vm {
     }
     for (const v of this.vmm.vcpus) this.vmm.setupVcpu(v, loaded.boot);
     this.vmm.exitFilter = (e) => this.filters.match(e);
+  }
+
+  /** An extra symbol file (launch `symbols`, debug/symbolFiles.ts): its DWARF and symbols join the image's. */
+  addSymbolFile(file: SymbolFile): void {
+    this.debugInfo = DebugInfo.merge([this.debugInfo, file.debugInfo]);
+    this.symbols.push(...file.symbols);
   }
 
   get vcpuCount(): number { return this.vmm.vcpus.length; }
