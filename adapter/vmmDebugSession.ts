@@ -2,7 +2,7 @@
 // into an error response (message only, no stack), so no request can bring the adapter down.
 import * as path from 'node:path';
 import {
-  DebugSession, ExitedEvent, InitializedEvent, OutputEvent, StackFrame, StoppedEvent, TerminatedEvent, Thread,
+  DebugSession, ExitedEvent, InitializedEvent, OutputEvent, StackFrame, StoppedEvent, TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ImageError, Vm, VmOptionError } from '../src/core/machine/vm';
@@ -18,7 +18,7 @@ import { parseMemoryReference, readMemory } from './memory';
 import { evaluate } from './evaluate';
 import { errorMessage, hex8, parseAddress } from './format';
 import { ReverseController } from './reverse';
-import { SourceDebugging, vcpuOfFrameId } from './sourceDebugging';
+import { SourceDebugging } from './sourceDebugging';
 import { Inspector } from './inspectScopes';
 import { BreakpointConditions } from './logpoints';
 import { DataBreakpoints } from './dataBreakpoints';
@@ -29,6 +29,7 @@ import { RunProgress } from './runProgress';
 import { loadSymbolFiles, parseLaunchExtras, type LaunchExtras } from './launchExtras';
 import { GdbBridge } from './gdbBridge';
 import { ContinuedEvent } from '@vscode/debugadapter';
+import { VcpuThreads } from './vcpuThreads';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -65,6 +66,8 @@ export class VmmDebugSession extends DebugSession {
   /** Stats events and progress while running (adapter/runProgress.ts). */
   private clientProgress = false;
   private readonly progress = new RunProgress(() => this.vm, (e) => this.sendEvent(e), () => this.clientProgress);
+  /** Threads = vCPUs, frame ids, the selected vCPU (adapter/vcpuThreads.ts). */
+  private readonly vcpus = new VcpuThreads(() => this.vm);
   /** Launch attributes beyond the VM's (adapter/launchExtras.ts). */
   private extras: LaunchExtras | undefined;
   /** launch.json gdbPort: GNU gdb on the same VM (adapter/gdbBridge.ts). */
@@ -72,7 +75,7 @@ export class VmmDebugSession extends DebugSession {
     gdbRunStarts: () => {
       if (this.runner?.isRunning) this.runner.halt();
       this.stopReports.clear();
-      this.sendEvent(new ContinuedEvent(threadIdOf(0), true));
+      this.sendEvent(new ContinuedEvent(this.vcpus.threadOf(this.vcpus.current), true));
     },
     gdbRunEnded: (s) => { if (s) this.onStop(s, 'stopped under gdb', true); },
     applyBreakpoints: () => this.applyBreakpoints(),
@@ -361,8 +364,7 @@ export class VmmDebugSession extends DebugSession {
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     this.guard(response, () => {
-      const n = this.vm ? this.vm.vcpuCount : 0;
-      response.body = { threads: Array.from({ length: n }, (_, i) => new Thread(threadIdOf(i), `vcpu${i}`)) };
+      response.body = { threads: this.vcpus.threads() };
       this.sendResponse(response);
     });
   }
@@ -537,6 +539,7 @@ export class VmmDebugSession extends DebugSession {
     this.progress.stopped();
     this.output.flush();
     this.lastStop = ev;
+    this.vcpus.select(ev.vcpu);
     if (ev.kind === 'exited') {
       this.finished = true;
       this.sendEvent(new OutputEvent(`guest exited with status ${ev.status}\n`, 'console'));
@@ -609,21 +612,17 @@ export class VmmDebugSession extends DebugSession {
   }
 
   private vcpuOfThread(threadId: number): number {
-    const vcpu = threadId - 1;
-    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.requireVm().vcpuCount) {
-      throw new RequestError(`no thread ${threadId} (threads are vcpu0..vcpu${this.requireVm().vcpuCount - 1}, ids 1..${this.requireVm().vcpuCount})`);
-    }
-    return vcpu;
+    this.requireVm();
+    return this.vcpus.vcpuOfThread(threadId);
   }
 
   private vcpuOfFrame(id: number): number {
-    const vcpu = vcpuOfFrameId(id);
-    if (!Number.isInteger(id) || id < 1 || vcpu >= this.requireVm().vcpuCount) throw new RequestError(`no stack frame ${id}`);
-    return vcpu;
+    this.requireVm();
+    return this.vcpus.vcpuOfFrame(id);
   }
 
   private currentVcpu(): number {
-    return this.lastStop && this.lastStop.vcpu < (this.vm?.vcpuCount ?? 1) ? this.lastStop.vcpu : 0;
+    return this.vcpus.current;
   }
 
   /** Runs a handler; any exception becomes an error response (or a stderr note if already answered). */
