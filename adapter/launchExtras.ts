@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Vm } from '../src/core/machine/vm';
 import type { ExitFilterSetting } from '../src/core/debug/debugApi';
 import { readSymbolFile, type SymbolFile } from '../src/core/debug/symbolFiles';
+import { ActiveFilters } from '../src/core/debug/exitFilters';
 import { LaunchConfigError } from './launchConfig';
 
 export interface LaunchExtras {
@@ -79,7 +80,10 @@ export function parseLaunchExtras(args: Record<string, unknown>, defaultCwd = pr
       if (!o || typeof o.filter !== 'string') throw new LaunchConfigError(`launch.json: ${at} must be a filter id or { "filter": ..., "condition": ... }, got ${describe(e)}`);
       if (!known.has(o.filter)) throw new LaunchConfigError(`launch.json: ${at}: unknown filter "${o.filter}" (known: ${[...known].join(', ')})`);
       if (o.condition !== undefined && typeof o.condition !== 'string') throw new LaunchConfigError(`launch.json: ${at}.condition must be a string, got ${describe(o.condition)}`);
-      return o.condition ? { id: o.filter, condition: o.condition } : { id: o.filter };
+      const setting: ExitFilterSetting = o.condition ? { id: o.filter, condition: o.condition } : { id: o.filter };
+      const problem = new ActiveFilters().set([setting])[0];
+      if (problem) throw new LaunchConfigError(`launch.json: ${at}: ${problem}`);
+      return setting;
     });
   }
 

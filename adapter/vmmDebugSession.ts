@@ -589,7 +589,12 @@ export class VmmDebugSession extends DebugSession {
     else if (!settings) settings = Vm.exitFilters().filter((f) => f.default).map((f) => ({ id: f.id }));
     // launch.json exitBreakpoints are checked in addition to the client's (the client's condition wins).
     const extra = this.config?.noDebug ? [] : (this.extras?.exitBreakpoints ?? []).filter((e) => !settings!.some((s) => s.id === e.id));
-    return this.vm.setExitFilters([...settings, ...extra]).slice(0, settings.length);
+    const errors = this.vm.setExitFilters([...settings, ...extra]);
+    extra.forEach((e, k) => {
+      const m = errors[settings!.length + k];
+      if (m) this.sendEvent(new OutputEvent(`vmm-debug: launch.json exitBreakpoints "${e.id}": ${m}\n`, 'stderr'));
+    });
+    return errors.slice(0, settings.length);
   }
 
   private applyBreakpoints(): void {

@@ -29,6 +29,7 @@ describe('DAP: launch attributes (issue 6)', function () {
     ['a bad symbol offset', { symbols: [{ path: 'x.elf', offset: 'high' }] }, /launch\.json: symbols\[0\]\.offset must be an address/],
     ['a symbol file that is not ELF', { symbols: [path.resolve('package.json')] }, /launch\.json: symbols\[0\]: package\.json is not an ELF file/],
     ['an unknown exit breakpoint', { exitBreakpoints: ['exit.CPUID', 'exit.NOPE'] }, /launch\.json: exitBreakpoints\[1\]: unknown filter "exit\.NOPE"/],
+    ['an exit breakpoint with a bad condition', { exitBreakpoints: [{ filter: 'exit.IO_INSTRUCTION', condition: 'port ==' }] }, /launch\.json: exitBreakpoints\[0\]: condition "port ==": expression ends too early/],
     ['a bad gdbPort', { gdbPort: 'auto' }, /launch\.json: gdbPort must be an integer from 0 to 65535/],
     ['a bad cwd', { cwd: 42 }, /launch\.json: cwd must be a directory path/],
     ['a bad stopOnEntry', { stopOnEntry: 'yes' }, /launch\.json: stopOnEntry must be true or false/],
