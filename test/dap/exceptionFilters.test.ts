@@ -94,6 +94,10 @@ describe('DAP: exception filters (issue 6)', function () {
     s = await continueToStop();
     assert.equal(await register(dc, 'eip'), info.symbols.rdmsr_insn);
     assert.match(s.body.text ?? '', /will exit \(MSR_READ\)/);
+    await continueToStop(); // mov eax, cr0 again, before the bad CR0 write
+    s = await continueToStop();
+    assert.equal(await register(dc, 'eip'), info.symbols.badcr0_insn);
+    assert.match(s.body.text ?? '', /will exit \(CR_ACCESS\): the value 0x8\w+ differs from the CR0 read shadow in host-owned bits 0x20/);
     s = await continueToStop();
     assert.equal(await register(dc, 'eip'), info.symbols.invlpg_insn);
     assert.match(s.body.text ?? '', /will not exit.*"INVLPG exiting" is clear/);
@@ -124,6 +128,29 @@ describe('DAP: exception filters (issue 6)', function () {
     assert.match(ex.body.details?.stackTrace ?? '', /errorCode = 0x18/);
     await continueToExit(info, out); // "DE=1 BP=1 GP=1": each exception reached the guest exactly once
   });
+
+  for (const mmu of ['ept', 'shadow']) {
+    it(`guest.GP also stops at a #GP the VMM injects (CR0.PG without PE, after the CR_ACCESS exit), mmu ${mmu}`, async () => {
+      const out = collectOutput(dc);
+      const { info, first } = await launchWith('sensitive', [{ filterId: 'guest.GP', condition: 'errorCode == 0' }], { mmu });
+      assert.equal(await register(dc, 'eip'), info.symbols.badcr0_insn);
+      assert.match(first.body.text ?? '', /^Guest exception #GP\(0x0\): injected by the VMM while handling the CR_ACCESS exit/);
+      const ex = await dc.exceptionInfoRequest({ threadId: 1 });
+      assert.equal(ex.body.exceptionId, 'guest.GP');
+      await continueToExit(info, out); // GP=2: the injected #GP reached the guest handler once
+    });
+  }
+
+  for (const mmu of ['ept', 'shadow']) {
+    it(`guest.PF stops only at the #PF the guest receives (not at shadow-MMU page faults), mmu ${mmu}`, async () => {
+      const out = collectOutput(dc);
+      const { info, first } = await launchWith('sensitive', [{ filterId: 'guest.PF', condition: 'gva == 0x800000 && error_code == 0' }], { mmu });
+      assert.equal(await register(dc, 'eip'), info.symbols.pf_insn, first.body.text);
+      if (mmu === 'shadow') assert.match(first.body.text ?? '', /^Guest exception #PF\(0x0\), CR2 0x00800000: injected by the VMM/);
+      assert.equal((await dc.exceptionInfoRequest({ threadId: 1 })).body.exceptionId, 'guest.PF');
+      await continueToExit(info, out); // PF=1
+    });
+  }
 
   it('a guest-exception condition that is false does not stop; MSR_READ with msr condition stops at RDMSR', async () => {
     const out = collectOutput(dc);

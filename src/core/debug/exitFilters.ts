@@ -82,6 +82,11 @@ export class ActiveFilters {
   private readonly byVector = new Map<number, Hit>();
   /** Privileged / sensitive instruction filters (insnStops.ts): the Vm installs them as Cpu.insnStop. */
   readonly insn = new InsnStops();
+  /**
+   * Shadow paging: a #PF exit is the shadow MMU's business until it decides to reflect the fault to the
+   * guest, so guest.PF is matched on the injection (injectedExceptions.ts), not on the exit.
+   */
+  deferPageFaults = false;
 
   /** Returns one error (or undefined) per setting. */
   set(settings: ExitFilterSetting[]): (string | undefined)[] {
@@ -110,6 +115,13 @@ export class ActiveFilters {
     });
   }
 
+  /** The guest-exception filter for `vector` if it is checked and its condition holds for `fields`. */
+  matchVector(vector: number, fields: Fields): string | undefined {
+    const x = this.byVector.get(vector);
+    if (!x) return undefined;
+    return !x[1] || x[1](fields) ? x[0] : undefined;
+  }
+
   /** Exception-bitmap bits the VMM must set so checked guest-exception filters see their vectors. */
   get exceptionBitmap(): number {
     let m = 0;
@@ -128,7 +140,7 @@ export class ActiveFilters {
     if (e.fields.entryFailure === true) return this.entryFailure ?? test(this.any);
     if (e.reason === ExitReason.EXCEPTION_NMI) {
       const vec = typeof e.fields.vector === 'number' ? e.fields.vector : -1;
-      const id = test(this.byVector.get(vec));
+      const id = vec === 14 && this.deferPageFaults ? undefined : test(this.byVector.get(vec));
       if (id) return id;
     }
     for (const h of this.byReason.get(e.reason) ?? []) { const id = test(h); if (id) return id; }

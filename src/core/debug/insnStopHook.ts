@@ -1,11 +1,13 @@
 // Installs the privileged / sensitive instruction filters (insnStops.ts) into each vCPU's CPU as
-// Cpu.insnStop, and the VMM's matching stop event. Uninstalled (null) when neither filter is checked,
+// Cpu.insnStop, and the VMM's matching stop event; and the stops on injected guest exceptions
+// (injectedExceptions.ts). Uninstalled (null) when neither filter is checked,
 // so the CPU's fast loop runs as usual (ARCHITECTURE invariant 7: debug features cost nothing unused).
 import type { Vmm } from '../vmm/vmm';
 import type { VCpu } from '../vmm/vcpu';
 import type { StopEvent } from './debugApi';
 import type { ActiveFilters } from './exitFilters';
 import { describeInsnStop, type InsnStopContext } from './insnStops';
+import { installInjectedExceptionStops } from './injectedExceptions';
 
 function contextOf(vmm: Vmm, v: VCpu): InsnStopContext {
   const cpu = v.cpu;
@@ -18,6 +20,7 @@ function contextOf(vmm: Vmm, v: VCpu): InsnStopContext {
 
 /** `on` false (replaying history with stops off) uninstalls whatever is checked. */
 export function installInsnStops(vmm: Vmm, filters: ActiveFilters, on = true): void {
+  installInjectedExceptionStops(vmm, filters, on);
   const active = on && filters.insn.active;
   for (const v of vmm.vcpus) {
     if (!active) { v.cpu.insnStop = null; continue; }

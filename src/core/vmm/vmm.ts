@@ -62,6 +62,8 @@ export class Vmm {
   exitFilter: ExitFilterFn = () => undefined;
   /** The stop for Cpu.insnStop (a privileged / sensitive instruction filter matched); set with it (debug/insnStopHook.ts). */
   insnStopEvent: ((vcpu: VCpu) => StopEvent) | null = null;
+  /** After an exit's handler, before the next entry: the debugger's stop on an exception the VMM is about to inject (debug/injectedExceptions.ts). */
+  afterExitHandled: ((vcpu: VCpu, exit: ExitEvent) => StopEvent | undefined) | null = null;
   /** Called for every exit (the CLI's `--trace exits`); null when nobody listens. */
   exitTrace: ((e: ExitEvent) => void) | null = null;
   /** Hypervisor console output (HC_CONSOLE_PUTC). */
@@ -180,7 +182,8 @@ export class Vmm {
     let exitsLeft = Math.max(budget, 10_000);
     for (;;) {
       if (vcpu.pendingExit) {
-        const s = this.handlePending(vcpu);
+        const handled = vcpu.pendingExit;
+        const s = this.handlePending(vcpu) ?? this.afterExitHandled?.(vcpu, handled);
         if (s) return s;
         if (single) return { kind: 'step', vcpu: vcpu.id };
         if (--exitsLeft <= 0) return null;
@@ -203,7 +206,7 @@ export class Vmm {
           const id = this.exitFilter(ev);
           if (id) return { kind: 'vmexit', vcpu: vcpu.id, exit: ev, filterId: id };
           if (single) {
-            const s = this.handlePending(vcpu);
+            const s = this.handlePending(vcpu) ?? this.afterExitHandled?.(vcpu, ev);
             return s ?? { kind: 'step', vcpu: vcpu.id };
           }
           continue;

@@ -4,11 +4,15 @@
  *   sensitive-but-unprivileged (Popek-Goldberg holes): PUSHF, POPF, SGDT, SIDT, SLDT, SMSW, STR,
  *     LAR, LSL, VERR, VERW; none of them exits under this VMM's controls;
  *   privileged: MOV from CR0, MOV to CR0 (same value: no exit), RDMSR of IA32_SYSENTER_CS (exits),
- *     INVLPG (exits only with INVLPG exiting: shadow paging);
+ *     MOV to CR0 with PG and not PE (exits; the VMM injects #GP(0)), INVLPG (exits only with
+ *     INVLPG exiting: shadow paging);
  *   guest exceptions through the guest IDT: INT3 (#BP), DIV by zero (#DE), a load of DS with the
  *     selector 0x18 beyond the GDT limit (#GP, error code 0x18). The handlers step over the
- *     faulting instruction and count; the guest prints "sensitive ok DE=1 BP=1 GP=1\n" and exits
+ *     faulting instruction and count; the guest prints "sensitive ok DE=1 BP=1 GP=2 PF=1\n" and exits
  *     with 0 (status 1).
+ * QEMU TCG differs at badcr0_insn: it does not check CR0.PG without PE (real hardware raises #GP(0),
+ * SDM Vol. 2 "MOV—Move to/from Control Registers"), loads that CR0 and crashes (status 0). Up to
+ * there the fixture matches QEMU.
  */
         .include "guest.inc"
 
@@ -34,6 +38,7 @@ _start:
         GATE    0, de_handler
         GATE    3, bp_handler
         GATE    13, gp_handler
+        GATE    14, pf_handler
         lidt    idt_desc
 
         .globl  pushf_insn, popf_insn, sgdt_insn, sidt_insn, sldt_insn, smsw_insn, str_insn
@@ -70,6 +75,14 @@ movtocr0_insn:
         movl    $0x174, %ecx            /* IA32_SYSENTER_CS */
 rdmsr_insn:
         rdmsr
+        /* CR0.PG = 1 with PE = 0: the write exits (NE is host-owned) and the VMM injects #GP(0). */
+        movl    %cr0, %eax
+        orl     $0x80000020, %eax
+        andl    $0xfffffffe, %eax
+        movb    $3, gp_skip
+        .globl  badcr0_insn
+badcr0_insn:
+        movl    %eax, %cr0              /* 0f 22 c0: 3 bytes */
 invlpg_insn:
         invlpg  gdt_copy
 
@@ -82,8 +95,24 @@ int3_insn:
 div_insn:
         divl    %ecx                    /* f7 f1: #DE, the handler skips 2 bytes */
         movw    $0x18, %ax
+        movb    $2, gp_skip
 gp_insn:
         movw    %ax, %ds                /* 8e d8: #GP(0x18), the handler skips 2 bytes */
+
+        /* Paging: one 4 MiB page (CR4.PSE) identity-maps 0-4 MiB; a read at 0x00800000 faults (#PF, error code 0). */
+        movl    %cr4, %eax
+        orl     $0x10, %eax
+        movl    %eax, %cr4
+        movl    $page_dir, %eax
+        movl    %eax, %cr3
+        movl    %cr0, %eax
+        orl     $0x80000000, %eax
+        movl    %eax, %cr0
+        jmp     1f
+1:
+        .globl  pf_insn
+pf_insn:
+        movl    0x00800000, %eax        /* a1 imm32: 5 bytes, the #PF handler skips them */
 
         movl    $ok_msg, %esi
         call    serial_puts
@@ -102,13 +131,23 @@ gp_insn:
         movb    gp_count, %al
         addb    $'0', %al
         call    serial_putc
+        movl    $pf_msg, %esi
+        call    serial_puts
+        movb    pf_count, %al
+        addb    $'0', %al
+        call    serial_putc
         movb    $'\n', %al
         call    serial_putc
         movb    $0, %al
         jmp     guest_exit
         .size   _start, . - _start
 
-        .globl  de_handler, bp_handler, gp_handler
+        .globl  de_handler, bp_handler, gp_handler, pf_handler
+pf_handler:
+        incb    pf_count
+        addl    $4, %esp                /* error code */
+        addl    $5, (%esp)
+        iret
 de_handler:
         incb    de_count
         addl    $2, (%esp)
@@ -119,7 +158,10 @@ bp_handler:
 gp_handler:
         incb    gp_count
         addl    $4, %esp                /* error code */
-        addl    $2, (%esp)
+        pushl   %eax
+        movzbl  gp_skip, %eax           /* length of the faulting instruction */
+        addl    %eax, 4(%esp)
+        popl    %eax
         iret
 
         .section .rodata
@@ -127,11 +169,18 @@ ok_msg: .asciz  "sensitive ok"
 de_msg: .asciz  " DE="
 bp_msg: .asciz  " BP="
 gp_msg: .asciz  " GP="
+pf_msg: .asciz  " PF="
 
         .data
 de_count: .byte 0
 bp_count: .byte 0
 gp_count: .byte 0
+gp_skip: .byte 2
+pf_count: .byte 0
+        .p2align 12
+page_dir:
+        .long   0x00000083              /* 0-4 MiB: present, writable, 4 MiB page */
+        .fill   1023, 4, 0
         .p2align 3
 gdt_copy: .fill 8, 1, 0
 idt_copy: .fill 8, 1, 0
