@@ -34,6 +34,7 @@ async function continueToExit(info: GuestInfo, out: { stdout: () => string }): P
 }
 
 describe('DAP: exception filters (issue 6)', function () {
+  this.timeout(120_000);
   beforeEach(async () => { dc = newClient(); await dc.start(); });
   afterEach(async () => { await dc.stop(); });
 

@@ -15,6 +15,7 @@ async function launchError(args: Record<string, unknown>): Promise<string> {
 }
 
 describe('DAP: launch attributes (issue 6)', function () {
+  this.timeout(60_000);
   beforeEach(async () => { dc = newClient(); await dc.start(); });
   afterEach(async () => { await dc.stop(); });
 

@@ -15,6 +15,7 @@ function boot(): Vm {
 }
 
 describe('debug: VM-entry failure filter and instruction stops', function () {
+  this.timeout(60_000);
   before(function () { if (!fs.existsSync(ELF)) this.skip(); });
 
   for (const withFilter of [true, false]) {
