@@ -72,6 +72,23 @@ export class BreakpointConditions {
   /** Whether any of `ids` has options (else the stop is a plain one). */
   has(ids: readonly number[]): boolean { return ids.some((id) => this.entry(id) !== undefined); }
 
+  /**
+   * Going back in time (reverse continue, time travel): whether any of `ids` stops here by its
+   * condition alone. Hit counts are not counted backwards (a hit condition counts as met); a
+   * logpoint never stops; a condition that fails to evaluate stops.
+   */
+  holdsGoingBack(ids: readonly number[], target: ExpressionTarget, vcpu: number): boolean {
+    if (ids.length === 0) return true;
+    for (const id of ids) {
+      const e = this.entry(id);
+      if (!e) return true;
+      if (e.logMessage !== undefined) continue;
+      if (!e.condition) return true;
+      try { if (compileVmExpression(target, e.condition, vcpu)({ vcpu })) return true; } catch { return true; }
+    }
+    return false;
+  }
+
   /** Counts the hit and decides; a breakpoint without options always stops. */
   decide(ids: readonly number[], target: ExpressionTarget, vcpu: number): Decision {
     const out: string[] = [];

@@ -31,6 +31,9 @@ import { loadSymbolFiles, parseLaunchExtras, type LaunchExtras } from './launchE
 import { GdbBridge } from './gdbBridge';
 import { ContinuedEvent } from '@vscode/debugadapter';
 import { VcpuThreads } from './vcpuThreads';
+import { parseTimeTravelArguments } from './timeTravelConfig';
+import { TIME_TRAVEL_REQUESTS, timeTravelConsole, timeTravelRequest } from './timeTravelRequests';
+import { restoreSnapshotFile } from './snapshotFiles';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -78,7 +81,7 @@ export class VmmDebugSession extends DebugSession {
       this.stopReports.clear();
       this.sendEvent(new ContinuedEvent(this.vcpus.threadOf(this.vcpus.current), true));
     },
-    gdbRunEnded: (s) => { if (s) this.onStop(s, 'stopped under gdb', true); },
+    gdbRunEnded: (s) => { if (s) this.onStop(s, 'stopped under gdb', false, true); },
     applyBreakpoints: () => this.applyBreakpoints(),
   });
 
@@ -86,8 +89,11 @@ export class VmmDebugSession extends DebugSession {
   private readonly reverse = new ReverseController({
     stoppedVm: () => this.requireStopped(),
     vcpuOfThread: (t) => this.vcpuOfThread(t),
-    stopped: (ev, note) => { this.stopReports.clear(); this.onStop(ev, note); },
+    stopped: (ev, note) => { this.stopReports.clear(); this.onStop(ev, note, true); },
     sendEvent: (e) => this.sendEvent(e),
+    symbols: () => this.symbols,
+    isUserStop: (ev) => ev.kind === 'breakpoint' && this.userBreakpointIds(ev).length > 0,
+    acceptStop: (ev) => ev.kind !== 'breakpoint' || !this.vm || this.bpConditions.holdsGoingBack(this.userBreakpointIds(ev), this.vm, ev.vcpu),
   });
 
   /** Source and function breakpoints, line stepping, call stacks (adapter/sourceDebugging.ts). */
@@ -168,6 +174,7 @@ export class VmmDebugSession extends DebugSession {
       const cfg = parseLaunchArguments((args ?? {}) as VmmLaunchArguments);
       const extras = parseLaunchExtras((args ?? {}) as Record<string, unknown>);
       const symbolFiles = loadSymbolFiles(extras.symbols);
+      const timeTravel = parseTimeTravelArguments((args ?? {}) as Record<string, unknown>);
       const image = cfg.imagePath ? readImage(cfg.imagePath) : new Uint8Array(0);
       const boot = loadBootOptions(cfg.boot, cfg.imagePath);
       let vm: Vm;
@@ -181,7 +188,8 @@ export class VmmDebugSession extends DebugSession {
       this.vm = vm;
       this.config = cfg;
       this.extras = extras;
-      if (!cfg.noDebug) vm.startRecording(); // time travel: on by default in a debug session
+      if (timeTravel.snapshot) restoreSnapshotFile(vm, timeTravel.snapshot); // resume / clone (launch.json "snapshot")
+      if (!cfg.noDebug && timeTravel.recording) vm.startRecording(timeTravel.options); // time travel: on by default in a debug session
       this.symbols = new SymbolTable(vm.symbols);
       this.runner = new Runner(vm, {
         onStop: (ev, note) => this.onStop(ev, note),
@@ -337,7 +345,7 @@ export class VmmDebugSession extends DebugSession {
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
-    this.guard(response, () => { const go = this.reverse.stepBack(args.threadId); this.sendResponse(response); go(); });
+    this.guard(response, () => { const go = this.reverse.stepBack(args.threadId, args.granularity); this.sendResponse(response); go(); });
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
@@ -418,7 +426,8 @@ export class VmmDebugSession extends DebugSession {
     this.guard(response, () => {
       const vm = this.requireStopped();
       const vcpu = args.frameId !== undefined ? this.vcpuOfFrame(args.frameId) : this.currentVcpu();
-      response.body = this.inspect.evaluate(vm, vcpu, args, () => evaluate(vm, this.vars, vcpu, args.expression));
+      // Time-travel console commands (`exits reason=CPUID from=… to=…`, adapter/timeTravelRequests.ts).
+      response.body = timeTravelConsole(vm, args.expression) ?? this.inspect.evaluate(vm, vcpu, args, () => evaluate(vm, this.vars, vcpu, args.expression));
       this.sendResponse(response);
     });
   }
@@ -495,6 +504,12 @@ export class VmmDebugSession extends DebugSession {
   }
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (TIME_TRAVEL_REQUESTS.has(command)) {
+      return this.guard(response, () => { const r = timeTravelRequest(command, args, {
+        reverse: this.reverse, vm: () => this.requireVm(), stoppedVm: () => this.requireStopped(),
+        restored: (message) => { this.sendEvent(new OutputEvent(`${message}\n`, 'console')); this.stopReports.clear(); this.finished = false; this.onStop({ kind: 'step', vcpu: 0 }, message, true); },
+      }); response.body = r.body; this.sendResponse(response); r.after?.(); });
+    }
     this.guard(response, () => {
       response.body = customRequest(command, args, {
         vm: () => this.requireVm(),
@@ -533,11 +548,12 @@ export class VmmDebugSession extends DebugSession {
     this.runner?.continue();
   }
 
-  private onStop(ev: StopEvent, note?: string, fromGdb = false): void {
+  private onStop(ev: StopEvent, note?: string, reverse = false, fromGdb = false): void {
     // A stop of gdb's run is gdb's: no line-step or condition logic may resume the VM behind gdb's back.
-    if (!fromGdb && this.source.intercept(ev)) return; // a line step running to a return address goes on
+    if (!reverse && !fromGdb && this.source.intercept(ev)) return; // a line step running to a return address goes on
     this.inspect.invalidate();
-    if (!fromGdb && ev.kind === 'breakpoint' && !this.shouldStopAtBreakpoint(ev)) return this.resume();
+    // Going back, conditions were decided during the search (adapter/reverse.ts).
+    if (ev.kind === 'breakpoint' && !reverse && !fromGdb && !this.shouldStopAtBreakpoint(ev)) return this.resume();
     this.progress.stopped();
     this.output.flush();
     this.lastStop = ev;
@@ -559,6 +575,16 @@ export class VmmDebugSession extends DebugSession {
     if (report.text !== undefined) event.body.text = report.text;
     if (report.hitBreakpointIds) event.body.hitBreakpointIds = report.hitBreakpointIds;
     this.sendEvent(event);
+  }
+
+  /** The user's breakpoint ids at a breakpoint stop (instruction, source, function, data). */
+  private userBreakpointIds(ev: Extract<StopEvent, { kind: 'breakpoint' }>): number[] {
+    if (ev.watch) return [ev.watch.id];
+    const ids: number[] = [];
+    const id = this.breakpointIds.get(ev.address);
+    if (id !== undefined) ids.push(id);
+    ids.push(...(this.source.describeBreakpoint({ threadId: 0, reason: '' }, ev).hitBreakpointIds ?? []));
+    return ids;
   }
 
   /** Conditions, hit counts and logpoints (adapter/logpoints.ts); a data watch stop reads "data breakpoint". */

@@ -2,7 +2,7 @@
 // build/bench/report.{json,md}. Figures are ratios against a baseline measured in the same run.
 import * as fs from 'node:fs';
 import { cpuBench } from './cpuBench';
-import { timeTravelBench } from './timeTravelBench';
+import { timeTravelBench, timeTravelMarkdown } from './timeTravelBench';
 import { mmuBench, mmuBenchMarkdown } from './mmuBench';
 
 const [imagePath, nativeSecondsArg, guestInsnsArg, insnsArg] = process.argv.slice(2);
@@ -35,15 +35,7 @@ const md = [
   `| heap growth per 10^8 guest instructions | ${(r.heapGrowthPer1e8 / 1024).toFixed(1)} KiB |`,
   `| one instruction step through the core API | ${r.stepMicros.toFixed(2)} µs |`,
   '',
-  `## Time travel (cpuloop, ${(tt.instructions / 1e6).toFixed(0)}M instructions, same run)`,
-  '',
-  '| measure | value |',
-  '|---|---|',
-  `| forward MIPS, recording off / on | ${tt.mipsOff.toFixed(1)} / ${tt.mipsOn.toFixed(1)} |`,
-  `| recording overhead (time on / off; target <= 1.3x) | ${tt.overhead.toFixed(2)}x |`,
-  `| checkpoints, interval at the end | ${tt.checkpoints}, ${tt.interval.toLocaleString('en-US')} instructions |`,
-  `| history memory (per 10^9 instructions) | ${(tt.historyBytes / 1048576).toFixed(1)} MiB (${(tt.historyBytesPer1e9 / 1048576).toFixed(1)} MiB) |`,
-  `| reverse step at the end of history, median / max of 21 | ${tt.stepBackMedianMs.toFixed(1)} / ${tt.stepBackMaxMs.toFixed(1)} ms |`,
+  timeTravelMarkdown(tt),
   '',
 ].join('\n') + '\n' + mmuBenchMarkdown(mmu);
 fs.mkdirSync('build/bench', { recursive: true });

@@ -1,8 +1,31 @@
-// Time-travel benchmarks of `npm run bench` (issue 7): recording overhead on cpuloop (forward speed
-// with recording on vs off, same run), reverse-step latency at the end of history, history memory.
+// Time-travel benchmarks of `npm run bench` (issue 7), all ratios measured in the same run:
+//  - recording overhead on cpuloop (forward time with recording on / off, interleaved halves);
+//  - at 10^7, 10^8 and 10^9 instructions of history (one recording with the default options, on a
+//    long cpuloop: the same sources built with 64 sieve passes, ~1.25e9 instructions): history
+//    memory, reverse-step latency at the end of history (median / max of 21 steps back), and at 10^8
+//    a reverse continue over the whole history (no breakpoint: it searches back to the start) against
+//    the forward time of the same instructions;
+//  - ptchurn (page-table churn, ~4.3M instructions in all): history memory for its whole run.
+// Host timing lives here, outside src/core (invariant 1). TT_DEPTHS (comma-separated) overrides the depths.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Vm } from '../../src/core/machine/vm';
+
+export interface DepthResult {
+  depth: number;
+  historyBytes: number;
+  checkpoints: number;
+  thinned: number;
+  interval: number;
+  stepBackMedianMs: number;
+  stepBackMaxMs: number;
+  forwardSeconds: number;
+  /** Only at 10^8: reverse continue over the whole history, seconds and ratio to forward. */
+  reverseContinueSeconds?: number;
+  reverseContinueRatio?: number;
+}
 
 export interface TimeTravelBenchResult {
   instructions: number;
@@ -15,42 +38,127 @@ export interface TimeTravelBenchResult {
   interval: number;
   stepBackMedianMs: number;
   stepBackMaxMs: number;
+  depths: DepthResult[];
+  ptchurn: { instructions: number; historyBytes: number; checkpoints: number; thinned: number; stepBackMedianMs: number };
 }
+
+const boot = (imagePath: string): Vm => Vm.fromImage(fs.readFileSync(imagePath), imagePath, {}, { serialOut: () => undefined });
 
 function forward(vm: Vm, n: number): number {
   const start = vm.icount;
   const t0 = performance.now();
   while (vm.icount - start < n) {
     const s = vm.run(Math.min(2_000_000, n - (vm.icount - start))); // adapter-like slices
-    if (s) throw new Error(`cpuloop stopped early: ${JSON.stringify(s)}`);
+    if (s) throw new Error(`guest stopped early at ${vm.icount}: ${JSON.stringify(s)}`);
   }
   return (performance.now() - t0) / 1000;
 }
 
+function stepBackLatency(vm: Vm, n = 21): { median: number; max: number } {
+  const lat: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t0 = performance.now();
+    vm.stepBack(0);
+    lat.push(performance.now() - t0);
+  }
+  lat.sort((a, b) => a - b);
+  return { median: lat[lat.length >> 1], max: lat[lat.length - 1] };
+}
+
+/** cpuloop built with 64 sieve passes (~1.25e9 instructions), for history depths up to 10^9. */
+export function buildLongCpuloop(outDir = 'build/bench'): string {
+  const lib = 'test/guests/lib';
+  const obj = path.join(outDir, 'ttlong');
+  fs.mkdirSync(obj, { recursive: true });
+  const cflags = ['-m32', '-march=i686', '-ffreestanding', '-fno-pic', '-fno-pie', '-fno-stack-protector', '-fno-builtin', '-nostdlib',
+    '-O1', '-fno-omit-frame-pointer', '-mno-sse', '-mno-mmx', '-mno-80387', '-fcf-protection=none', '-std=gnu11', `-I${lib}`,
+    '-DCPULOOP_SIEVE_REPS=64u'];
+  const objects: string[] = [];
+  execFileSync('as', ['--32', '-I', lib, `${lib}/entry.s`, '-o', `${obj}/entry.o`]);
+  objects.push(`${obj}/entry.o`);
+  for (const [src, o] of [[`${lib}/guest.c`, 'guest.o'], [`${lib}/paging.c`, 'paging.o'], ['test/guests/cpuloop/main.c', 'main.o']]) {
+    execFileSync('gcc', [...cflags, '-c', src, '-o', `${obj}/${o}`]);
+    objects.push(`${obj}/${o}`);
+  }
+  const out = path.join(outDir, 'cpuloop-long.elf');
+  execFileSync('ld', ['-m', 'elf_i386', '--build-id=none', '-nostdlib', '-z', 'noexecstack', '-T', `${lib}/multiboot.ld`, '-o', out, ...objects]);
+  return out;
+}
+
 export function timeTravelBench(imagePath: string, instructions: number): TimeTravelBenchResult {
-  const image = fs.readFileSync(imagePath);
-  const boot = (): Vm => Vm.fromImage(image, imagePath, {}, { serialOut: () => undefined });
-  const off = boot(), on = boot();
+  // Recording overhead: interleave halves so machine noise hits both alike.
+  const off = boot(imagePath), on = boot(imagePath);
   forward(off, 2_000_000);
   on.startRecording();
   forward(on, 2_000_000);
-  // Interleave halves so machine noise hits both alike.
   const half = Math.floor(instructions / 2);
   let tOff = 0, tOn = 0;
   tOff += forward(off, half); tOn += forward(on, half);
   tOn += forward(on, half); tOff += forward(off, half);
   const st = on.timeline!.stats();
-  const lat: number[] = [];
-  for (let k = 0; k < 21; k++) {
-    const t0 = performance.now();
-    on.stepBack(0);
-    lat.push(performance.now() - t0);
-  }
-  lat.sort((a, b) => a - b);
+  const lat = stepBackLatency(on);
   const ran = on.icount;
+
+  // History depth.
+  const depths = (process.env.TT_DEPTHS ?? '1e7,1e8,1e9').split(',').map(Number).sort((a, b) => a - b);
+  const long = boot(buildLongCpuloop());
+  const tl = long.startRecording();
+  const results: DepthResult[] = [];
+  let forwardTotal = 0;
+  for (const d of depths) {
+    forwardTotal += forward(long, d - long.icount);
+    const s = tl.stats();
+    const r = stepBackLatency(long);
+    const res: DepthResult = {
+      depth: d, historyBytes: s.bytes, checkpoints: s.checkpoints, thinned: s.thinned, interval: s.interval,
+      stepBackMedianMs: r.median, stepBackMaxMs: r.max, forwardSeconds: forwardTotal,
+    };
+    if (d === 1e8) {
+      long.setInstructionBreakpoints([]);
+      const t0 = performance.now();
+      const rc = long.reverseContinue(0);
+      res.reverseContinueSeconds = (performance.now() - t0) / 1000;
+      res.reverseContinueRatio = res.reverseContinueSeconds / forwardTotal;
+      if (rc.stop.kind !== 'entry') throw new Error(`reverse continue stopped at ${JSON.stringify(rc.stop)}`);
+    }
+    long.gotoIcount(tl.frontier);
+    results.push(res);
+  }
+
+  // ptchurn: its whole run.
+  const pt = boot(path.join(path.dirname(imagePath), 'ptchurn.elf'));
+  const ptl = pt.startRecording();
+  for (;;) { const s = pt.run(2_000_000); if (s) break; }
+  const pst = ptl.stats();
+  const plat = stepBackLatency(pt);
+
   return {
     instructions: 2 * half, mipsOff: (2 * half) / tOff / 1e6, mipsOn: (2 * half) / tOn / 1e6, overhead: tOn / tOff,
     checkpoints: st.checkpoints, historyBytes: st.bytes, historyBytesPer1e9: (st.bytes / ran) * 1e9, interval: st.interval,
-    stepBackMedianMs: lat[lat.length >> 1], stepBackMaxMs: lat[lat.length - 1],
+    stepBackMedianMs: lat.median, stepBackMaxMs: lat.max,
+    depths: results,
+    ptchurn: { instructions: pst.frontier, historyBytes: pst.bytes, checkpoints: pst.checkpoints, thinned: pst.thinned, stepBackMedianMs: plat.median },
   };
+}
+
+export function timeTravelMarkdown(tt: TimeTravelBenchResult): string {
+  const mib = (b: number): string => (b / 1048576).toFixed(1);
+  const lines = [
+    `## Time travel (same run)`,
+    '',
+    '| measure | value |',
+    '|---|---|',
+    `| cpuloop forward MIPS, recording off / on (${(tt.instructions / 1e6).toFixed(0)}M instructions) | ${tt.mipsOff.toFixed(1)} / ${tt.mipsOn.toFixed(1)} |`,
+    `| recording overhead (time on / off; target <= 1.3x) | ${tt.overhead.toFixed(2)}x |`,
+    `| checkpoints, interval at the end | ${tt.checkpoints}, ${tt.interval.toLocaleString('en-US')} instructions |`,
+    `| reverse step at the end of history, median / max of 21 | ${tt.stepBackMedianMs.toFixed(1)} / ${tt.stepBackMaxMs.toFixed(1)} ms |`,
+    '',
+    '| history depth (long cpuloop, default budget) | history memory | checkpoints (thinned) | reverse step median / max (target <= 50 ms) | reverse continue over all / forward (target <= 3x) |',
+    '|---|---|---|---|---|',
+    ...tt.depths.map((d) => `| ${d.depth.toExponential(0)} | ${mib(d.historyBytes)} MiB | ${d.checkpoints} (${d.thinned}) | ${d.stepBackMedianMs.toFixed(1)} / ${d.stepBackMaxMs.toFixed(1)} ms | ${d.reverseContinueRatio !== undefined ? `${d.reverseContinueSeconds!.toFixed(1)} s / ${d.forwardSeconds.toFixed(1)} s = ${d.reverseContinueRatio.toFixed(2)}x` : ''} |`),
+    '',
+    `ptchurn (whole run, ${(tt.ptchurn.instructions / 1e6).toFixed(1)}M instructions): history ${mib(tt.ptchurn.historyBytes)} MiB in ${tt.ptchurn.checkpoints} checkpoints, reverse step median ${tt.ptchurn.stepBackMedianMs.toFixed(1)} ms.`,
+    '',
+  ];
+  return lines.join('\n');
 }

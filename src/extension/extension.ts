@@ -8,6 +8,7 @@ import { startLanguageClient } from './languageClient';
 import { dapLogTrackerFactory } from './trackerFactory';
 import { registerVmmViews } from './vmmViews';
 import { registerSerialTerminal } from './serialTerminal';
+import { registerTimeTravelViews } from './timeTravelViews';
 
 export const DEBUG_TYPE = 'vmm';
 
@@ -27,6 +28,8 @@ export function activate(context: vscode.ExtensionContext): void {
   // Translate address, guest screen, status bar; the COM1 terminal (src/extension/vmmViews.ts, serialTerminal.ts).
   registerVmmViews(context);
   registerSerialTerminal(context);
+  // Time travel: exit timeline, go to instruction count, compare moments, snapshot files (timeTravelViews.ts).
+  registerTimeTravelViews(context);
   // The assembly language server for .asm/.nasm (NASM) and .s/.S (GNU as) files.
   startLanguageClient(context);
 }

@@ -24,7 +24,7 @@ import type { VCpu } from '../vmm/vcpu';
 import { Decoder } from '../isa/decoder';
 import { Insn } from '../isa/insn';
 import { DebugInfo } from '../debugInfo/debugInfo';
-import { Timeline, type RecordingOptions, type ReverseSearch, type TimelineHost, type TravelResult } from '../time/timeline';
+import { Timeline, type RecordingOptions, type ReverseSearch, type ReverseSearchOptions, type TimelineHost, type TravelResult } from '../time/timeline';
 import type { Snapshotable, StateReader, StateWriter } from '../time/stateIo';
 import { stateHash } from '../time/stateHash';
 import { loadSnapshot, saveSnapshot } from '../time/snapshot';
@@ -33,6 +33,7 @@ import { installInsnStops } from '../debug/insnStopHook';
 import type { SymbolFile } from '../debug/symbolFiles';
 import { DEFAULT_QUANTUM } from '../vmm/smpScheduler';
 import { isaIrqToGsi } from '../devices/apicAddresses';
+import { startRealModeBootOnEpt } from '../vmm/realModeHandoff';
 import { apicDevices, vcpuExitStats, type VcpuExitStats } from './smpViews';
 
 export type MmuMode = 'ept' | 'shadow';
@@ -159,10 +160,10 @@ export class Vm {
       debugInfo.warnings.push(`${name}: debug information unreadable (${e instanceof Error ? e.message : String(e)}); source-level debugging is off`);
     }
     this.debugInfo = debugInfo;
-    if (o.mmu === 'shadow' && loaded.boot.mode === 'real') {
-      throw new VmOptionError(`mmu "shadow": ${name} starts in real mode, which needs unrestricted guest and so EPT; launch it with mmu "ept"`);
-    }
     for (const v of this.vmm.vcpus) this.vmm.setupVcpu(v, loaded.boot);
+    // A real-mode start (boot sector, --bios) under shadow paging runs on EPT with unrestricted guest
+    // until the guest sets CR0.PE, as APs do after SIPI (vmm/realModeHandoff.ts, ADR 0005).
+    if (this.vmm.shadow && loaded.boot.mode === 'real') startRealModeBootOnEpt(this.vmm, this.vmm.vcpus[0], loaded.boot.cr0);
     this.vmm.exitFilter = (e) => this.filters.match(e);
   }
 
@@ -197,6 +198,8 @@ export class Vm {
     // Resuming after a stop executes the instruction at the stop (so a breakpoint there does not
     // fire again at once); continuing after a plain budget-exhausted slice must not skip anything.
     if (resume) v.cpu.bpSkip = this.stopped ? this.pc(vcpu) | 0 : -1;
+    // Several vCPUs: each one resumes past a breakpoint it is stopped at (the stop may have been on any of them).
+    if (resume && this.vmm.vcpus.length > 1) for (const o of this.vmm.vcpus) if (o !== v) o.cpu.bpSkip = this.stopped ? this.pc(o.id) | 0 : -1;
     try {
       const s = this.finish(f());
       this.stopped = s !== null;
@@ -381,7 +384,7 @@ export class Vm {
   /** Serial input (the input log stamps it with icount when recording). Returns a message if it changed the past. */
   serialInput(port: number, bytes: Uint8Array): string | undefined {
     if (this.timeline) return this.timeline.input(port, bytes);
-    this.uart.receive(bytes);
+    this.deliverInput(port, bytes);
     return undefined;
   }
 
@@ -403,6 +406,8 @@ export class Vm {
     runChunk: (budget, resume) => this.safely(0, () => this.runVcpus(budget), resume),
     deliverInput: (port, bytes) => this.deliverInput(port, bytes),
     ended: () => this.final !== null,
+    runBookkeeping: () => this.stopped,
+    setRunBookkeeping: (v) => { this.stopped = v as boolean; },
     setStopsEnabled: (on) => {
       if (this.watchpoints) this.watchpoints.enabled = on;
       if (!on) {
@@ -441,7 +446,7 @@ export class Vm {
   /** Back to the last breakpoint / exit-filter hit before now, or to the start of history. */
   reverseContinue(vcpu = 0): TravelResult { this.guard(vcpu); return this.recorded().reverseContinue(vcpu); }
   /** The same, one checkpoint interval per step() (progress, cancel). */
-  reverseSearch(vcpu = 0): ReverseSearch { this.guard(vcpu); return this.recorded().reverseSearch(vcpu); }
+  reverseSearch(vcpu = 0, opts?: ReverseSearchOptions): ReverseSearch { this.guard(vcpu); return this.recorded().reverseSearch(vcpu, opts); }
   /** To instruction count `n` of recorded history. */
   gotoIcount(n: number, vcpu = 0): TravelResult { return this.recorded().gotoIcount(n, vcpu); }
 

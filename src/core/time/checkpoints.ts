@@ -5,18 +5,22 @@
 // page walks, and marks it, again), and a dirty page equal to its last saved version is not copied.
 //
 // Page versions are kept per page, ordered by checkpoint sequence number: the content of page p at
-// checkpoint c is its latest version with seq <= c.seq (none: zero). Restoring rewrites only the pages
+// checkpoint c is its latest version with seq <= c.seq (none: zero). They are stored compressed
+// (time/pageVersions.ts: shared zero and identical pages, sparse XOR reverse deltas). Restoring rewrites only the pages
 // that can differ: those dirty since the current base checkpoint, and those saved by any checkpoint
 // between the base and the target. Thinning (when over the memory budget) drops checkpoints but keeps
 // every page version a surviving checkpoint still needs, so older history gets coarser, never wrong.
 import { PAGE_SIZE, type HostPhysMem } from '../hw/physMem';
+import { PageVersionStore } from './pageVersions';
+import { packZeros, unpackZeros } from './zeroRle';
 
 export interface Checkpoint {
   /** Increases with icount along the timeline. */
   readonly seq: number;
   readonly icount: number;
-  /** All components (machineState.saveAll). */
-  readonly state: Uint8Array;
+  /** All components (machineState.saveAll), zero-run packed (zeroRle.ts); read with `stateOf`. */
+  readonly packed: Uint8Array;
+  readonly stateLength: number;
   /** Entries of the input log delivered before this moment. */
   readonly inputIndex: number;
   /** Host pages that may differ from the previous surviving checkpoint (sorted). */
@@ -27,12 +31,14 @@ export interface Checkpoint {
 
 const WORDS = PAGE_SIZE / 4;
 
-interface PageVersions { seqs: number[]; data: Int32Array[]; }
-
 export interface CheckpointStats {
   checkpoints: number;
   pageVersions: number;
   bytes: number;
+  /** Of `bytes`: full pages in the content pool, sparse deltas, component state blobs. */
+  poolBytes: number;
+  deltaBytes: number;
+  stateBytes: number;
   firstIcount: number;
   lastIcount: number;
   thinned: number;
@@ -42,21 +48,27 @@ export class CheckpointStore {
   readonly list: Checkpoint[] = [];
   /** The checkpoint memory is relative to: host memory = its pages + the pages marked dirty since. */
   base: Checkpoint | null = null;
-  /** Page data + component state held, in bytes. */
-  bytes = 0;
-  pageVersions = 0;
+  /** Component state and page lists held, in bytes (page data: `pages.bytes`). */
+  private otherBytes = 0;
+  private stateBytes = 0;
   thinned = 0;
+  /** History bytes the last `take` added (before any thinning): what one checkpoint costs now. */
+  lastTakeBytes = 0;
   /** Recent checkpoints never thinned (reverse steps near "now" stay fast). */
   keepRecent = 8;
-  private readonly versions: (PageVersions | undefined)[];
+  readonly pages: PageVersionStore;
   private readonly mark: Uint8Array;
   private nextSeq = 0;
 
   constructor(private readonly host: HostPhysMem, public budgetBytes: number) {
     const n = host.size / PAGE_SIZE;
-    this.versions = new Array<PageVersions | undefined>(n);
+    this.pages = new PageVersionStore(n);
     this.mark = new Uint8Array(n);
   }
+
+  /** History memory held: page data (compressed) + component state + bookkeeping. */
+  get bytes(): number { return this.pages.bytes + this.otherBytes; }
+  get pageVersions(): number { return this.pages.versions; }
 
   get last(): Checkpoint | undefined { return this.list[this.list.length - 1]; }
   get first(): Checkpoint | undefined { return this.list[0]; }
@@ -78,13 +90,6 @@ export class CheckpointStore {
     return this.list[k];
   }
 
-  private latest(p: number, seq = Infinity): Int32Array | null {
-    const v = this.versions[p];
-    if (!v) return null;
-    for (let k = v.seqs.length - 1; k >= 0; k--) if (v.seqs[k] <= seq) return v.data[k];
-    return null;
-  }
-
   private sameAs(p: number, ver: Int32Array | null): boolean {
     const m = this.host.i32;
     const o = p * WORDS;
@@ -97,7 +102,9 @@ export class CheckpointStore {
    * Take a checkpoint of the current moment (the end of history: memory must be relative to the last
    * checkpoint). The caller flushes the TLBs afterwards.
    */
-  take(icount: number, state: Uint8Array, inputIndex: number, discontinuity = false): Checkpoint {
+  take(icount: number, full: Uint8Array, inputIndex: number, discontinuity = false): Checkpoint {
+    const state = packZeros(full);
+    const before = this.bytes;
     const first = this.list.length === 0;
     if (!first && this.base !== this.last) this.advanceBase(this.last!);
     const seq = this.nextSeq++;
@@ -105,22 +112,23 @@ export class CheckpointStore {
     const pages: number[] = [];
     for (let p = 0; p < dirty.length; p++) {
       if (!first && !dirty[p]) continue;
-      if (this.sameAs(p, this.latest(p))) continue;
-      let v = this.versions[p];
-      if (!v) { v = { seqs: [], data: [] }; this.versions[p] = v; }
-      v.seqs.push(seq);
-      v.data.push(this.host.i32.slice(p * WORDS, (p + 1) * WORDS));
+      if (this.sameAs(p, this.pages.head(p))) continue;
+      this.pages.push(p, seq, this.host.i32, p * WORDS);
       pages.push(p);
     }
     dirty.fill(0);
-    const c: Checkpoint = { seq, icount, state, inputIndex, pages: Int32Array.from(pages), discontinuity };
+    const c: Checkpoint = { seq, icount, packed: state, stateLength: full.length, inputIndex, pages: Int32Array.from(pages), discontinuity };
     this.list.push(c);
     this.base = c;
-    this.bytes += pages.length * PAGE_SIZE + state.length + pages.length * 4;
-    this.pageVersions += pages.length;
+    this.otherBytes += state.length + pages.length * 4;
+    this.stateBytes += state.length;
+    this.lastTakeBytes = this.bytes - before;
     if (this.bytes > this.budgetBytes) this.thin();
     return c;
   }
+
+  /** The components' saved state at checkpoint `c` (machineState.loadAll reads it). */
+  stateOf(c: Checkpoint): Uint8Array { return unpackZeros(c.packed, c.stateLength); }
 
   /** Memory is now exactly checkpoint `c`'s (replay reached it): make it the base. */
   rebase(c: Checkpoint): void {
@@ -151,8 +159,7 @@ export class CheckpointStore {
     const m = this.host.i32;
     for (let p = 0; p < mark.length; p++) {
       if (!mark[p] && !dirty[p]) continue;
-      const v = this.latest(p, c.seq);
-      if (v) m.set(v, p * WORDS); else m.fill(0, p * WORDS, (p + 1) * WORDS);
+      this.pages.decodeInto(p, this.pages.indexAt(p, c.seq), m, p * WORDS);
       out.push(p);
     }
     dirty.fill(0);
@@ -167,11 +174,11 @@ export class CheckpointStore {
       const c = this.list.pop()!;
       if (this.base === c) throw new Error('checkpoint: cannot drop the base checkpoint');
       for (const p of c.pages) {
-        const v = this.versions[p]!;
-        const k = v.seqs.lastIndexOf(c.seq);
-        if (k >= 0) { v.seqs.splice(k, 1); v.data.splice(k, 1); this.bytes -= PAGE_SIZE; this.pageVersions--; }
+        const k = this.pages.indexAt(p, c.seq);
+        if (k >= 0 && this.pages.record(p)!.seqs[k] === c.seq) this.pages.remove(p, k);
       }
-      this.bytes -= c.state.length + c.pages.length * 4;
+      this.otherBytes -= c.packed.length + c.pages.length * 4;
+      this.stateBytes -= c.packed.length;
       n++;
     }
     return n;
@@ -189,18 +196,16 @@ export class CheckpointStore {
   private drop(i: number): void {
     const c = this.list[i], next = this.list[i + 1], prev = this.list[i - 1];
     for (const p of c.pages) {
-      const v = this.versions[p]!;
-      const k = v.seqs.indexOf(c.seq);
-      if (k < 0) continue;
+      const k = this.pages.indexAt(p, c.seq);
+      const v = this.pages.record(p);
+      if (k < 0 || !v || v.seqs[k] !== c.seq) continue;
       // Needed by `next` unless the page has a newer version at or before it.
-      if (k + 1 < v.seqs.length && v.seqs[k + 1] <= next.seq) {
-        v.seqs.splice(k, 1); v.data.splice(k, 1);
-        this.bytes -= PAGE_SIZE; this.pageVersions--;
-      }
+      if (k + 1 < v.seqs.length && v.seqs[k + 1] <= next.seq) this.pages.remove(p, k);
     }
-    this.bytes -= c.state.length + c.pages.length * 4 + next.pages.length * 4;
+    this.otherBytes -= c.packed.length + c.pages.length * 4 + next.pages.length * 4;
+    this.stateBytes -= c.packed.length;
     next.pages = unionSorted(c.pages, next.pages);
-    this.bytes += next.pages.length * 4;
+    this.otherBytes += next.pages.length * 4;
     if (this.base === c) {
       for (const p of c.pages) this.host.dirty[p] = 1;
       this.base = prev;
@@ -212,6 +217,7 @@ export class CheckpointStore {
   stats(): CheckpointStats {
     return {
       checkpoints: this.list.length, pageVersions: this.pageVersions, bytes: this.bytes,
+      poolBytes: this.pages.poolPages * PAGE_SIZE, deltaBytes: this.pages.deltaBytes, stateBytes: this.stateBytes,
       firstIcount: this.first?.icount ?? 0, lastIcount: this.last?.icount ?? 0, thinned: this.thinned,
     };
   }

@@ -65,6 +65,12 @@ export class ExitLog {
     this.total = this.cursor;
   }
 
+  icountAt(k: number): number { return this.icountArr[k]; }
+  vcpuAt(k: number): number { return this.words[k * 4]; }
+  reasonAt(k: number): number { return this.words[k * 4 + 1]; }
+  /** Bytes the records take (24 per exit: icount f64, vCPU, reason, qualification, guest RIP). */
+  get bytes(): number { return this.length * 24; }
+
   at(k: number): { icount: number; vcpu: number; reason: number; qualification: number; rip: number } {
     return { icount: this.icountArr[k], vcpu: this.words[k * 4], reason: this.words[k * 4 + 1], qualification: this.words[k * 4 + 2] >>> 0, rip: this.words[k * 4 + 3] >>> 0 };
   }

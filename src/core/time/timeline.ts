@@ -27,18 +27,23 @@ export interface TimelineHost {
   ended(): boolean;
   /** Breakpoints and exit filters on (normal) or off (replaying to a chosen moment). */
   setStopsEnabled(on: boolean): void;
+  /** The facade's own run bookkeeping (whether the user is stopped at this pc), kept across a peek. */
+  runBookkeeping?(): unknown;
+  setRunBookkeeping?(v: unknown): void;
 }
 
 export interface RecordingOptions {
-  /** Memory for history (page copies + state) before older checkpoints are thinned. Default 256 MiB. */
+  /** Memory for history (page versions + state) before older checkpoints are thinned. Default 64 MiB. */
   budgetBytes?: number;
   /** Instructions between checkpoints to start with (adapted as the run goes). Default 1,000,000. */
   interval?: number;
+  /** Default 250,000. */
   minInterval?: number;
+  /** Default 1,000,000: a reverse step near the end of history replays at most this many instructions. */
   maxInterval?: number;
 }
 
-export const DEFAULT_HISTORY_BUDGET = 256 * 1024 * 1024;
+export const DEFAULT_HISTORY_BUDGET = 64 * 1024 * 1024;
 
 /** The outcome of a move in time: where the VM stopped, and words for the user when useful. */
 export interface TravelResult { stop: StopEvent; message?: string; }
@@ -63,7 +68,7 @@ export class Timeline {
     this.store = new CheckpointStore(vm.host, opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET);
     this.interval = opts.interval ?? 1_000_000;
     this.minInterval = opts.minInterval ?? Math.min(this.interval, 250_000);
-    this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 16_000_000);
+    this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 1_000_000);
     this.frontier = vm.icount();
     this.clean = clean;
     this.checkpoint();
@@ -80,16 +85,21 @@ export class Timeline {
   private checkpoint(discontinuity = false): Checkpoint {
     const c = this.store.take(this.vm.icount(), saveAll(this.vm.components()), this.inputs.cursor, discontinuity);
     this.flushTlbs();
-    this.adapt(c);
+    this.adapt();
     return c;
   }
 
-  /** Bounded memory and bounded reverse latency: widen the interval when checkpoints are heavy. */
-  private adapt(c: Checkpoint): void {
-    const perCheckpoint = c.pages.length * 4096 + c.state.length;
-    // Aim to spend at most 1/64 of the budget per checkpoint.
-    if (perCheckpoint > this.store.budgetBytes / 64) this.interval = Math.min(this.maxInterval, this.interval * 2);
-    else if (perCheckpoint < this.store.budgetBytes / 1024) this.interval = Math.max(this.minInterval, this.interval / 2);
+  /**
+   * Bounded memory and bounded reverse latency: the interval (in instructions, never host time) grows
+   * while checkpoints are heavy for the budget and shrinks while they are light, within
+   * [minInterval, maxInterval]; maxInterval bounds the replay a reverse step needs near the end of
+   * history. "Heavy" is over 1/1024 of the budget for one checkpoint (64 KiB of the default 64 MiB).
+   */
+  private adapt(): void {
+    const cost = this.store.lastTakeBytes;
+    const aim = this.store.budgetBytes / 1024;
+    if (cost > aim) this.interval = Math.min(this.maxInterval, this.interval * 2);
+    else if (cost < aim / 8) this.interval = Math.max(this.minInterval, this.interval / 2);
     this.interval = Math.round(this.interval);
   }
 
@@ -171,7 +181,7 @@ export class Timeline {
 
   private restore(c: Checkpoint): void {
     const pages = this.store.restoreMemory(c);
-    loadAll(this.vm.components(), c.state);
+    loadAll(this.vm.components(), this.store.stateOf(c));
     invalidateCode(this.vm.host, pages);
     this.flushTlbs();
     this.inputs.cursor = c.inputIndex;
@@ -195,6 +205,35 @@ export class Timeline {
     return { stop: s ?? { kind: 'step', vcpu }, message };
   }
 
+  /**
+   * Look at instruction count `n` of history and come back: run `fn` there, then restore the current
+   * state exactly (memory, every component, the position in the input and exit logs, the dirty-page
+   * tracking), even mid-instruction. Compare-two-moments uses it; the recorded future is untouched.
+   */
+  peek<T>(n: number, fn: () => T): T {
+    const host = this.vm.host;
+    const mem = host.i32.slice();
+    const state = saveAll(this.vm.components());
+    const base = this.store.base, dirty = host.dirty.slice(), cursor = this.inputs.cursor, clean = this.clean;
+    const book = this.vm.runBookkeeping?.();
+    try {
+      this.seek(Math.max(this.start, Math.min(this.frontier, Math.floor(n))));
+      return fn();
+    } finally {
+      host.i32.set(mem);
+      loadAll(this.vm.components(), state);
+      const code: number[] = [];
+      for (let p = 0; p < host.codePages.length; p++) if (host.codePages[p]) code.push(p);
+      invalidateCode(host, code);
+      this.flushTlbs();
+      this.store.base = base;
+      host.dirty.set(dirty);
+      this.inputs.cursor = cursor;
+      this.clean = clean;
+      this.vm.setRunBookkeeping?.(book);
+    }
+  }
+
   /** One instruction back (or back to the start of the instruction the VM stopped in). */
   stepBack(vcpu = 0): TravelResult {
     const now = this.vm.icount();
@@ -214,15 +253,31 @@ export class Timeline {
   }
 
   /** The same search, one checkpoint interval per `step()`, so a caller can report progress and cancel. */
-  reverseSearch(vcpu = 0): ReverseSearch {
-    return new ReverseSearch(this, vcpu, this.vm.icount(), !this.clean || this.vm.ended());
+  reverseSearch(vcpu = 0, opts: ReverseSearchOptions = {}): ReverseSearch {
+    return new ReverseSearch(this, vcpu, this.vm.icount(), !this.clean || this.vm.ended(), opts);
   }
 
-  /** @internal Run one interval [c.icount, end) with stops on, collecting the hits. */
-  scanInterval(c: Checkpoint, end: number): Hit[] {
+  /** @internal Arm (or with [] disarm) extra instruction breakpoints of a search on every vCPU. */
+  armTemporary(add: readonly number[], remove: readonly number[]): void {
+    for (const v of this.vm.vmm.vcpus) {
+      for (const a of remove) v.cpu.breakpoints.delete(a >>> 0);
+      for (const a of add) v.cpu.breakpoints.add(a >>> 0);
+    }
+  }
+  /** @internal The instruction breakpoints armed now (vCPU 0's set: all vCPUs share one list). */
+  armed(): Set<number> { return this.vm.vmm.vcpus[0].cpu.breakpoints; }
+
+  /**
+   * @internal Run one interval [c.icount, end) with stops on; the last hit `accept` takes (none
+   * given: every hit). `accept` runs at the hit, so it can look at the machine (a condition, a frame).
+   */
+  scanInterval(c: Checkpoint, end: number, accept?: (s: StopEvent) => boolean): Hit | null {
     this.restore(c);
-    const hits: Hit[] = [];
+    let last: Hit | null = null;
     let resume = false;
+    // Several exits can stop at one icount (an exit, then the next in the same instruction): landOn
+    // finds the right one by its ordinal among the exit stops at that icount.
+    let ordAt = -1, ord = 0;
     for (;;) {
       this.sync();
       const now = this.vm.icount();
@@ -232,34 +287,49 @@ export class Timeline {
       if (!s) { resume = false; continue; }
       const at = this.vm.icount();
       if (s.kind === 'breakpoint' || s.kind === 'vmexit' || s.kind === 'exception' || s.kind === 'instruction') {
-        if (at >= end) break;
+        // A data breakpoint reports after the writing instruction retired: one at `end` was written
+        // by the instruction before now. Anything else at `end` is now itself.
+        if (at > end || (at === end && !(s.kind === 'breakpoint' && s.watch))) break;
         const isExit = s.kind !== 'breakpoint' && s.kind !== 'instruction';
-        let ord = 0;
-        if (isExit) for (let k = hits.length - 1; k >= 0 && hits[k].icount === at; k--) if (hits[k].stop.kind !== 'breakpoint') ord++;
-        hits.push({ icount: at, stop: s, exitOrdinal: ord });
+        if (at !== ordAt) { ordAt = at; ord = 0; }
+        const exitOrdinal = isExit ? ord++ : 0;
+        if (!accept || accept(s)) last = { icount: at, stop: s, exitOrdinal };
         resume = true;
         continue;
       }
       break; // the VM ended (shutdown, exit device) or failed: nothing after it in this interval
     }
-    return hits;
+    return last;
   }
 
   /** @internal Land on a hit found by scanInterval. */
-  landOn(c: Checkpoint, hit: Hit): StopEvent {
+  landOn(c: Checkpoint, hit: Hit): TravelResult {
     this.restore(c);
+    if (hit.stop.kind === 'breakpoint' && hit.stop.watch) {
+      // A data breakpoint stops after the instruction that wrote: going back, land on that
+      // instruction itself ("who wrote this"), before it runs, as gdb does in reverse.
+      const w = hit.stop.watch;
+      this.replayTo(hit.icount - 1);
+      const v = this.vm.vmm.vcpus[hit.stop.vcpu] ?? this.vm.vmm.vcpus[0];
+      const pc = (v.inGuest ? v.cpu.segBase[1] + v.cpu.eip : hit.stop.address) >>> 0;
+      const what = w.write ? 'write' : 'access';
+      return {
+        stop: { kind: 'breakpoint', vcpu: hit.stop.vcpu, address: pc, watch: w },
+        message: `data breakpoint: the last ${what} (${w.size} byte${w.size === 1 ? '' : 's'} at 0x${w.linear.toString(16).padStart(8, '0')}) before that moment is by the instruction here, at instruction count ${hit.icount - 1}; step over it to see the new value`,
+      };
+    }
     this.replayTo(hit.icount);
-    if (hit.stop.kind === 'breakpoint') return hit.stop;
+    if (hit.stop.kind === 'breakpoint') return { stop: hit.stop };
     let ord = 0;
     for (let k = 0; k < 8; k++) {
       const s = this.vm.runChunk(1, true);
       this.afterMove(s);
       if (!s || this.vm.icount() !== hit.icount) break;
-      if (s.kind !== 'breakpoint' && ord++ === hit.exitOrdinal) return s;
+      if (s.kind !== 'breakpoint' && ord++ === hit.exitOrdinal) return { stop: s };
     }
     // Should not happen (replay is deterministic); land before the instruction instead.
     this.seek(hit.icount);
-    return { kind: 'step', vcpu: hit.stop.vcpu };
+    return { stop: { kind: 'step', vcpu: hit.stop.vcpu } };
   }
 
   /**
@@ -300,6 +370,15 @@ export class Timeline {
   set searching(v: boolean) { this.reverseSearchActive = v; }
 }
 
+export interface ReverseSearchOptions {
+  /** Extra instruction breakpoints for the search (a reverse line step's line starts). */
+  addresses?: readonly number[];
+  /** Which hits count (run at the hit): breakpoint conditions, a line step's frame test. */
+  accept?: (s: StopEvent) => boolean;
+  /** What the search is, for messages ("reverse continue", "reverse step"). */
+  what?: string;
+}
+
 /** Reverse continue, one checkpoint interval at a time (latest first). */
 export class ReverseSearch {
   result: TravelResult | undefined;
@@ -308,8 +387,10 @@ export class ReverseSearch {
   readonly total: number;
   private k: number;
   private end: number;
+  private readonly temporary: number[];
+  private readonly what: string;
 
-  constructor(private readonly tl: Timeline, private readonly vcpu: number, from: number, mid: boolean) {
+  constructor(private readonly tl: Timeline, private readonly vcpu: number, from: number, mid: boolean, private readonly opts: ReverseSearchOptions = {}) {
     // From a mid-instruction state (stopped at an exit), hits before that instruction count.
     this.end = from;
     const list = tl.store.list;
@@ -317,7 +398,18 @@ export class ReverseSearch {
     this.k = c ? list.indexOf(c) : -1;
     this.total = Math.max(0, from - tl.start);
     if (from <= tl.start && !mid) this.k = -1;
+    this.what = opts.what ?? 'reverse continue';
+    const armed = tl.armed();
+    this.temporary = (opts.addresses ?? []).filter((a) => !armed.has(a >>> 0));
+    tl.armTemporary(this.temporary, []);
     tl.searching = true;
+  }
+
+  private done(r: TravelResult): true {
+    this.result = r;
+    this.tl.armTemporary([], this.temporary);
+    this.tl.searching = false;
+    return true;
   }
 
   /** Search one more interval. Returns true when done (see `result`). */
@@ -327,19 +419,18 @@ export class ReverseSearch {
     const list = tl.store.list;
     if (this.k < 0) {
       tl.gotoIcount(tl.start, this.vcpu);
-      this.result = { stop: { kind: 'entry', vcpu: this.vcpu }, message: 'reverse continue reached the start of recorded history' };
-      tl.searching = false;
-      return true;
+      return this.done({ stop: { kind: 'entry', vcpu: this.vcpu }, message: `${this.what} reached the start of recorded history` });
     }
     const c = list[this.k];
-    const hits = tl.scanInterval(c, this.end);
-    this.searched += this.end - c.icount;
-    if (hits.length) {
-      const stop = tl.landOn(c, hits[hits.length - 1]);
-      this.result = { stop };
-      tl.searching = false;
-      return true;
+    let hit: ReturnType<Timeline['scanInterval']>;
+    try {
+      hit = tl.scanInterval(c, this.end, this.opts.accept);
+    } catch (e) {
+      this.done({ stop: { kind: 'error', vcpu: this.vcpu, text: `internal error during ${this.what}: ${e instanceof Error ? e.message : String(e)}` } });
+      throw e;
     }
+    this.searched += this.end - c.icount;
+    if (hit) return this.done(tl.landOn(c, hit));
     this.end = c.icount;
     this.k--;
     return false;
@@ -349,9 +440,8 @@ export class ReverseSearch {
   cancel(): TravelResult {
     if (!this.result) {
       if (this.searched > 0) this.tl.gotoIcount(this.end, this.vcpu);
-      this.result = { stop: { kind: 'pause', vcpu: this.vcpu }, message: `reverse continue paused at instruction ${this.end}` };
-      this.tl.searching = false;
+      this.done({ stop: { kind: 'pause', vcpu: this.vcpu }, message: `${this.what} paused at instruction ${this.end}` });
     }
-    return this.result;
+    return this.result!;
   }
 }

@@ -13,6 +13,7 @@ import { VMCS } from '../hw/vmx/vmcsFields';
 import { SecondaryExecControls as S } from '../hw/vmx/vmxControls';
 import { decodeCrAccess } from '../hw/vmx/exitQualification';
 import { SHADOW_CR0_HOST_OWNED } from './shadow/shadowMmu';
+import { CR0_HOST_OWNED, CR4_HOST_OWNED } from './vmcsSetup';
 
 /** Switch `vcpu` (under shadow paging) to EPT + unrestricted guest for its real-mode phase. */
 export function enterRealModeOnEpt(vmm: Vmm, vcpu: VCpu): void {
@@ -28,8 +29,27 @@ function leaveRealModeOnEpt(vmm: Vmm, vcpu: VCpu): void {
   const v = vcpu.vmcs;
   v.write(VMCS.SECONDARY_VM_EXEC_CONTROL, (v.read(VMCS.SECONDARY_VM_EXEC_CONTROL) & ~(S.SECONDARY_EXEC_ENABLE_EPT | S.SECONDARY_EXEC_UNRESTRICTED_GUEST)) >>> 0);
   v.write(VMCS.EPT_POINTER, 0);
+  fixPmodeSegments(v);
   vcpu.realModeOnEpt = false;
   vcpu.cpu.mmu.flushAll();
+}
+
+/**
+ * Between MOV CR0 (PE=1) and the guest's far jump and segment reloads, the segment registers still hold
+ * real-mode values, which the protected-mode guest-state checks of a VM entry without unrestricted guest
+ * refuse (SDM 26.3.1.2: DPL >= RPL for data segments, CS.RPL = SS.RPL). As KVM's fix_pmode_seg does, make
+ * them valid: RPL 0 for CS and SS, DPL = RPL and S = 1 for every usable segment. The guest reloads them
+ * right after, as every real-to-protected switch must (SDM Vol. 3A 9.9.1).
+ */
+function fixPmodeSegments(v: { read(enc: number): number; write(enc: number, value: number): void }): void {
+  for (let s = 0; s < 6; s++) {
+    const selEnc = 0x0800 + 2 * s, arEnc = 0x4814 + 2 * s;
+    const ar = v.read(arEnc);
+    if (ar & 0x10000) continue; // unusable
+    let sel = v.read(selEnc) & 0xffff;
+    if (s === 1 || s === 2) { sel &= ~3; v.write(selEnc, sel); }
+    v.write(arEnc, ((ar & ~0x60) | ((sel & 3) << 5) | 0x10) >>> 0);
+  }
 }
 
 /** CR-access exits: a vCPU in its real-mode phase that sets CR0.PE leaves it first. */
@@ -46,4 +66,20 @@ export function withRealModeHandoff(next: ExitHandler): ExitHandler {
     vmm.shadow.initVcpu(vcpu, vmm.shadow.guestCr3(vcpu));
     return stop;
   };
+}
+
+/**
+ * A real-mode boot (boot sector, `--bios`) of the BSP under shadow paging: the VMCS that
+ * setupShadowVmcs built runs with PE/PG forced on and the shadow root in GUEST_CR3; for the
+ * real-mode phase the guest's own CR0 (paging off) runs on EPT instead, until it sets CR0.PE.
+ */
+export function startRealModeBootOnEpt(vmm: Vmm, vcpu: VCpu, bootCr0: number): void {
+  enterRealModeOnEpt(vmm, vcpu);
+  const v = vcpu.vmcs;
+  v.write(VMCS.GUEST_CR0, (bootCr0 | CR0_HOST_OWNED) >>> 0);
+  v.write(VMCS.CR0_READ_SHADOW, (bootCr0 & v.read(VMCS.CR0_GUEST_HOST_MASK)) >>> 0);
+  v.write(VMCS.GUEST_CR3, 0);
+  v.write(VMCS.GUEST_CR4, CR4_HOST_OWNED);
+  v.write(VMCS.CR4_READ_SHADOW, 0);
+  vcpu.cpu.mmu.flushAll();
 }

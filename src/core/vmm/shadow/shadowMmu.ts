@@ -671,7 +671,10 @@ export class ShadowMmu implements Snapshotable {
     this.stats.shadowPages = 0; this.stats.protectedNow = 0; this.stats.rootsCached = 0;
     this.stats.zapAll++;
     this.pendingFlush = 2;
+    this.onZapAll?.();
   }
+  /** Every vCPU's roots were dropped: the others must reload theirs before they run again (KVM_REQ_MMU_RELOAD; set by the Vmm). */
+  onZapAll: (() => void) | null = null;
 
   // ------------------------------------------------------------------ roots
   /** Make (or find in the cache) the roots for the vCPU's guest CR3 and point GUEST_CR3 at them. */

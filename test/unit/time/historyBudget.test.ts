@@ -1,0 +1,55 @@
+// History under a memory budget: when checkpoints exceed it, older ones are thinned (merged), never
+// dropped: every moment of history stays reachable and reproduces the forward run exactly.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import { Vm } from '../../../src/core/machine/vm';
+
+const manifest: { name: string; path: string }[] = JSON.parse(fs.readFileSync('build/guests/manifest.json', 'utf8'));
+const boot = (n: string): Vm => Vm.fromImage(fs.readFileSync(manifest.find((f) => f.name === n)!.path), n, {}, { serialOut: () => undefined });
+function runTo(vm: Vm, n: number): void {
+  while (vm.icount < n) { const s = vm.run(Math.min(n - vm.icount, 500_000)); if (s) throw new Error(`stopped at ${vm.icount}: ${JSON.stringify(s)}`); }
+}
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 2 ** 32; };
+}
+
+describe('time travel: history memory budget', function () {
+  this.timeout(180_000);
+
+  for (const [name, interval] of [['cpuloop', 100_000], ['ptchurn', 10_000]] as const) {
+    it(`${name}: thinned history stays within the budget and random moments reproduce the forward run`, () => {
+      const end = name === 'ptchurn' ? 4_000_000 : 16_000_000;
+      const rnd = lcg(name.length * 977);
+      const targets = Array.from({ length: 6 }, () => Math.floor(rnd() * end)).sort((a, b) => a - b);
+      const ref = boot(name);
+      const expected = new Map<number, string>();
+      for (const t of targets) { runTo(ref, t); expected.set(t, ref.stateHash()); }
+      runTo(ref, end);
+      const endHash = ref.stateHash();
+
+      // The same recording without a limit tells what history costs; the budget is then set well
+      // below that but above the floor (the newest version of every page is held in full).
+      const opts = { interval, minInterval: interval, maxInterval: 2 * interval };
+      const free = boot(name);
+      const all = free.startRecording({ ...opts, budgetBytes: 1 << 30 });
+      runTo(free, end);
+      const full = all.stats();
+      const budget = Math.floor(full.poolBytes + 0.6 * (full.bytes - full.poolBytes));
+      const vm = boot(name);
+      const tl = vm.startRecording({ ...opts, budgetBytes: budget });
+      runTo(vm, end);
+      const st = tl.stats();
+      assert.ok(st.thinned > 0, `expected thinning under a ${budget} byte budget: ${JSON.stringify(st)}`);
+      assert.ok(st.bytes <= budget, `history holds ${st.bytes} bytes, budget ${budget}`);
+      assert.equal(tl.start, 0, 'the start of history is kept');
+      for (const t of [...targets].reverse()) {
+        vm.gotoIcount(t);
+        assert.equal(vm.icount, t);
+        assert.equal(vm.stateHash(), expected.get(t), `state at ${t}`);
+      }
+      runTo(vm, end);
+      assert.equal(vm.stateHash(), endHash);
+    });
+  }
+});
