@@ -69,6 +69,13 @@ export class Runner {
     return ev;
   }
 
+  /** Stop a run now without a stop event (another front end, gdb, takes the VM over); continue() resumes. */
+  halt(): void {
+    this.running = false;
+    this.pauseRequested = false;
+    this.clearTimer();
+  }
+
   /** Stop for good (terminate/disconnect): no further slices, no events. */
   dispose(): void {
     this.disposed = true;

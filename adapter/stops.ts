@@ -22,6 +22,7 @@ export function threadIdOf(vcpu: number): number {
 
 /** Text of a VM-exit stop, e.g. "VM exit: IO_INSTRUCTION port 0x3f8 out, 1 byte". */
 export function exitText(exit: ExitEvent): string {
+  if (exit.fields.entryFailure === true) return `VM-entry failure: ${exit.detail}`;
   return `VM exit: ${exit.reasonName} ${exit.detail}`.trim();
 }
 
@@ -74,6 +75,23 @@ export function describeStop(
           description: ev.text,
           breakMode: 'always',
           details: { message: ev.text, typeName: `vector ${ev.vector}`, stackTrace: `vector = ${ev.vector}\n${errorCode}`.trimEnd() },
+        },
+      };
+    }
+    case 'instruction': {
+      // A privileged / sensitive instruction filter: stopped before it ran (src/core/debug/insnStops.ts).
+      const lines = [
+        `instruction = ${ev.disassembly}`,
+        `address = ${hex8(ev.address)}`,
+        `willExit = ${ev.exits}${ev.exitReason ? ` (${ev.exitReason})` : ''}`,
+        `why = ${ev.why}`,
+        `class = ${ev.classWhy}`,
+      ];
+      return {
+        threadId, reason: 'exception', description: ev.text, text: ev.text,
+        exception: {
+          exceptionId: ev.filterId, description: ev.text, breakMode: 'always',
+          details: { message: ev.text, typeName: ev.filterId === 'insn.privileged' ? 'privileged instruction' : 'sensitive instruction', stackTrace: lines.join('\n') },
         },
       };
     }

@@ -2,7 +2,7 @@
 // into an error response (message only, no stack), so no request can bring the adapter down.
 import * as path from 'node:path';
 import {
-  DebugSession, ExitedEvent, InitializedEvent, OutputEvent, StackFrame, StoppedEvent, TerminatedEvent, Thread,
+  DebugSession, ExitedEvent, InitializedEvent, OutputEvent, StackFrame, StoppedEvent, TerminatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ImageError, Vm, VmOptionError } from '../src/core/machine/vm';
@@ -19,7 +19,7 @@ import { parseMemoryReference, readMemory } from './memory';
 import { evaluate } from './evaluate';
 import { errorMessage, hex8, parseAddress } from './format';
 import { ReverseController } from './reverse';
-import { SourceDebugging, vcpuOfFrameId } from './sourceDebugging';
+import { SourceDebugging } from './sourceDebugging';
 import { Inspector } from './inspectScopes';
 import { BreakpointConditions } from './logpoints';
 import { DataBreakpoints } from './dataBreakpoints';
@@ -27,6 +27,10 @@ import { explainExit } from './exitExplain';
 import { writeMemory } from './memoryWrite';
 import { customRequest } from './customRequests';
 import { RunProgress } from './runProgress';
+import { loadSymbolFiles, parseLaunchExtras, type LaunchExtras } from './launchExtras';
+import { GdbBridge } from './gdbBridge';
+import { ContinuedEvent } from '@vscode/debugadapter';
+import { VcpuThreads } from './vcpuThreads';
 import { parseTimeTravelArguments } from './timeTravelConfig';
 import { TIME_TRAVEL_REQUESTS, timeTravelConsole, timeTravelRequest } from './timeTravelRequests';
 import { restoreSnapshotFile } from './snapshotFiles';
@@ -66,6 +70,20 @@ export class VmmDebugSession extends DebugSession {
   /** Stats events and progress while running (adapter/runProgress.ts). */
   private clientProgress = false;
   private readonly progress = new RunProgress(() => this.vm, (e) => this.sendEvent(e), () => this.clientProgress);
+  /** Threads = vCPUs, frame ids, the selected vCPU (adapter/vcpuThreads.ts). */
+  private readonly vcpus = new VcpuThreads(() => this.vm);
+  /** Launch attributes beyond the VM's (adapter/launchExtras.ts). */
+  private extras: LaunchExtras | undefined;
+  /** launch.json gdbPort: GNU gdb on the same VM (adapter/gdbBridge.ts). */
+  private readonly gdb = new GdbBridge({
+    gdbRunStarts: () => {
+      if (this.runner?.isRunning) this.runner.halt();
+      this.stopReports.clear();
+      this.sendEvent(new ContinuedEvent(this.vcpus.threadOf(this.vcpus.current), true));
+    },
+    gdbRunEnded: (s) => { if (s) this.onStop(s, 'stopped under gdb', false, true); },
+    applyBreakpoints: () => this.applyBreakpoints(),
+  });
 
   /** Reverse execution requests (adapter/reverse.ts). */
   private readonly reverse = new ReverseController({
@@ -98,6 +116,7 @@ export class VmmDebugSession extends DebugSession {
   /** Stops the guest for good (terminate, disconnect, connection closed). */
   override dispose(): void {
     this.runner?.dispose();
+    this.gdb.dispose();
     this.reverse.dispose();
     this.source.dispose();
     super.dispose();
@@ -153,6 +172,8 @@ export class VmmDebugSession extends DebugSession {
     this.guard(response, () => {
       if (this.vm) throw new RequestError('launch: this session already runs a VM');
       const cfg = parseLaunchArguments((args ?? {}) as VmmLaunchArguments);
+      const extras = parseLaunchExtras((args ?? {}) as Record<string, unknown>);
+      const symbolFiles = loadSymbolFiles(extras.symbols);
       const timeTravel = parseTimeTravelArguments((args ?? {}) as Record<string, unknown>);
       const image = cfg.imagePath ? readImage(cfg.imagePath) : new Uint8Array(0);
       const boot = loadBootOptions(cfg.boot, cfg.imagePath);
@@ -163,8 +184,10 @@ export class VmmDebugSession extends DebugSession {
         if (e instanceof ImageError || e instanceof VmOptionError) throw e;
         throw new LaunchConfigError(`cannot start the VM for "${cfg.imagePath}": ${errorMessage(e)}`);
       }
+      for (const f of symbolFiles) vm.addSymbolFile(f);
       this.vm = vm;
       this.config = cfg;
+      this.extras = extras;
       if (timeTravel.snapshot) restoreSnapshotFile(vm, timeTravel.snapshot); // resume / clone (launch.json "snapshot")
       if (!cfg.noDebug && timeTravel.recording) vm.startRecording(timeTravel.options); // time travel: on by default in a debug session
       this.symbols = new SymbolTable(vm.symbols);
@@ -174,11 +197,24 @@ export class VmmDebugSession extends DebugSession {
       }, cfg.maxInstructions);
       this.applyFilters();
       this.applyBreakpoints();
-      this.sendResponse(response);
-      const kind = vm.imageKind ? ` (${vm.imageKind})` : '';
-      this.sendEvent(new OutputEvent(
-        `vmm-debug: ${path.basename(cfg.imagePath)}${kind}, ${vm.vcpuCount} vCPU, mmu ${cfg.mmu}\n`, 'console'));
-      this.sendEvent(new InitializedEvent());
+      const finish = (): void => {
+        this.sendResponse(response);
+        const kind = vm.imageKind ? ` (${vm.imageKind})` : '';
+        this.sendEvent(new OutputEvent(
+          `vmm-debug: ${path.basename(cfg.imagePath)}${kind}, ${vm.vcpuCount} vCPU, mmu ${cfg.mmu}\n`, 'console'));
+        for (const f of extras.symbols) this.sendEvent(new OutputEvent(`vmm-debug: symbols from ${f.path} at offset ${hex8(f.offset)}\n`, 'console'));
+        if (extras.unknown.length) {
+          this.sendEvent(new OutputEvent(`vmm-debug: launch.json: ignoring unknown attribute${extras.unknown.length > 1 ? 's' : ''} ${extras.unknown.map((k) => `"${k}"`).join(', ')}\n`, 'stderr'));
+        }
+        if (this.gdb.address) {
+          this.sendEvent(new OutputEvent(`vmm-debug: GDB server on ${this.gdb.address} (in gdb: target remote ${this.gdb.address})\n`, 'console'));
+        }
+        this.sendEvent(new InitializedEvent());
+      };
+      if (extras.gdbPort === undefined || cfg.noDebug) return finish();
+      this.gdb.start(vm, extras.gdbPort).then(() => this.guard(response, finish), (e: unknown) => this.guard(response, () => {
+        throw new LaunchConfigError(`launch.json: gdbPort ${extras.gdbPort}: cannot listen on 127.0.0.1: ${errorMessage(e)}`);
+      }));
     });
   }
 
@@ -283,6 +319,7 @@ export class VmmDebugSession extends DebugSession {
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
     this.guard(response, () => {
       this.requireVm();
+      if (this.gdb.running) throw new RequestError('gdb is running the VM: pause here (or Ctrl-C in gdb) first');
       response.body = { allThreadsContinued: true };
       this.sendResponse(response);
       if (this.finished) return this.sendTerminated();
@@ -326,6 +363,7 @@ export class VmmDebugSession extends DebugSession {
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     this.guard(response, () => {
       this.requireVm();
+      if (this.gdb.running) this.gdb.interrupt();
       this.reverse.pause();
       if (!this.source.pause()) this.runner?.pause();
       this.sendResponse(response);
@@ -336,8 +374,7 @@ export class VmmDebugSession extends DebugSession {
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     this.guard(response, () => {
-      const n = this.vm ? this.vm.vcpuCount : 0;
-      response.body = { threads: Array.from({ length: n }, (_, i) => new Thread(threadIdOf(i), `vcpu${i}`)) };
+      response.body = { threads: this.vcpus.threads() };
       this.sendResponse(response);
     });
   }
@@ -511,14 +548,16 @@ export class VmmDebugSession extends DebugSession {
     this.runner?.continue();
   }
 
-  private onStop(ev: StopEvent, note?: string, reverse = false): void {
-    if (!reverse && this.source.intercept(ev)) return; // a line step running to a return address goes on
+  private onStop(ev: StopEvent, note?: string, reverse = false, fromGdb = false): void {
+    // A stop of gdb's run is gdb's: no line-step or condition logic may resume the VM behind gdb's back.
+    if (!reverse && !fromGdb && this.source.intercept(ev)) return; // a line step running to a return address goes on
     this.inspect.invalidate();
     // Going back, conditions were decided during the search (adapter/reverse.ts).
-    if (ev.kind === 'breakpoint' && !reverse && !this.shouldStopAtBreakpoint(ev)) return this.resume();
+    if (ev.kind === 'breakpoint' && !reverse && !fromGdb && !this.shouldStopAtBreakpoint(ev)) return this.resume();
     this.progress.stopped();
     this.output.flush();
     this.lastStop = ev;
+    this.vcpus.select(ev.vcpu);
     if (ev.kind === 'exited') {
       this.finished = true;
       this.sendEvent(new OutputEvent(`guest exited with status ${ev.status}\n`, 'console'));
@@ -576,12 +615,19 @@ export class VmmDebugSession extends DebugSession {
     let settings = this.filterSettings;
     if (this.config?.noDebug) settings = [];
     else if (!settings) settings = Vm.exitFilters().filter((f) => f.default).map((f) => ({ id: f.id }));
-    return this.vm.setExitFilters(settings);
+    // launch.json exitBreakpoints are checked in addition to the client's (the client's condition wins).
+    const extra = this.config?.noDebug ? [] : (this.extras?.exitBreakpoints ?? []).filter((e) => !settings!.some((s) => s.id === e.id));
+    const errors = this.vm.setExitFilters([...settings, ...extra]);
+    extra.forEach((e, k) => {
+      const m = errors[settings!.length + k];
+      if (m) this.sendEvent(new OutputEvent(`vmm-debug: launch.json exitBreakpoints "${e.id}": ${m}\n`, 'stderr'));
+    });
+    return errors.slice(0, settings.length);
   }
 
   private applyBreakpoints(): void {
     if (!this.vm) return;
-    this.vm.setInstructionBreakpoints(this.config?.noDebug ? [] : [...this.breakpointIds.keys(), ...this.source.addresses()]);
+    this.vm.setInstructionBreakpoints(this.config?.noDebug ? [] : [...this.breakpointIds.keys(), ...this.source.addresses(), ...this.gdb.gdbBreakpoints]);
   }
 
   private requireVm(): Vm {
@@ -592,27 +638,24 @@ export class VmmDebugSession extends DebugSession {
   private requireStopped(): Vm {
     const vm = this.requireVm();
     if (this.runner?.isRunning) throw new RequestError('VM is running');
+    if (this.gdb.running) throw new RequestError('VM is running under gdb');
     if (this.reverse.busy) throw new RequestError('VM is searching history (reverse continue)');
     if (this.source.busy) throw new RequestError('VM is stepping');
     return vm;
   }
 
   private vcpuOfThread(threadId: number): number {
-    const vcpu = threadId - 1;
-    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.requireVm().vcpuCount) {
-      throw new RequestError(`no thread ${threadId} (threads are vcpu0..vcpu${this.requireVm().vcpuCount - 1}, ids 1..${this.requireVm().vcpuCount})`);
-    }
-    return vcpu;
+    this.requireVm();
+    return this.vcpus.vcpuOfThread(threadId);
   }
 
   private vcpuOfFrame(id: number): number {
-    const vcpu = vcpuOfFrameId(id);
-    if (!Number.isInteger(id) || id < 1 || vcpu >= this.requireVm().vcpuCount) throw new RequestError(`no stack frame ${id}`);
-    return vcpu;
+    this.requireVm();
+    return this.vcpus.vcpuOfFrame(id);
   }
 
   private currentVcpu(): number {
-    return this.lastStop && this.lastStop.vcpu < (this.vm?.vcpuCount ?? 1) ? this.lastStop.vcpu : 0;
+    return this.vcpus.current;
   }
 
   /** Runs a handler; any exception becomes an error response (or a stderr note if already answered). */

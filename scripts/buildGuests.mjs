@@ -108,6 +108,18 @@ export const fixtures = [
     symbols: ['_start', 'ud_insn', 'ud_handler'],
   },
   {
+    name: 'sensitive',
+    description: 'GNU as: sensitive unprivileged, privileged and faulting (#BP, #DE, #GP raised and VMM-injected, #PF) instructions for the exception filters',
+    format: 'multiboot',
+    sources: [`${guestsDir}/sensitive/sensitive.s`, ASM_RUNTIME],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    expectedSerial: 'sensitive ok DE=1 BP=1 GP=2 PF=1\n',
+    symbols: ['_start', 'pushf_insn', 'popf_insn', 'sgdt_insn', 'sidt_insn', 'smsw_insn', 'str_insn', 'lar_insn', 'verw_insn',
+      'movfromcr0_insn', 'movtocr0_insn', 'rdmsr_insn', 'badcr0_insn', 'invlpg_insn', 'int3_insn', 'div_insn', 'gp_insn', 'pf_insn'],
+  },
+  {
     name: 'triple',
     description: 'GNU as: prints, loads a zero-limit IDT, int3 -> triple fault',
     format: 'multiboot',

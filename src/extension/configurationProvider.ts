@@ -1,7 +1,7 @@
 // Debug configurations for type `vmm`: a working default when there is no launch.json (F5 on an
 // .elf, or the first *.elf in the workspace) and dynamic "VMM: <file>.elf" entries in the picker.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { defaultConfiguration } from './defaultConfiguration';
 
 const ELF_GLOB = '**/*.elf';
 const EXCLUDE_GLOB = '**/{node_modules,.git,.vscode-test}/**';
@@ -39,16 +39,7 @@ export class VmmConfigurationProvider implements vscode.DebugConfigurationProvid
 }
 
 function launchConfiguration(image: vscode.Uri, folder: vscode.WorkspaceFolder | undefined): vscode.DebugConfiguration {
-  const base = folder?.uri.fsPath;
-  const rel = base && image.fsPath.startsWith(base + path.sep) ? path.relative(base, image.fsPath) : undefined;
-  return {
-    type: 'vmm',
-    request: 'launch',
-    name: `VMM: ${path.basename(image.fsPath)}`,
-    image: rel !== undefined ? '${workspaceFolder}/' + rel.split(path.sep).join('/') : image.fsPath,
-    mmu: 'ept',
-    stopOnEntry: true,
-  };
+  return { ...defaultConfiguration(image.fsPath, folder?.uri.fsPath) };
 }
 
 /** The NASM source in the active editor, if any. */

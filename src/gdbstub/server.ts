@@ -18,6 +18,10 @@ export interface GdbServer {
   /** Resolves once a gdb has connected. */
   readonly connected: Promise<void>;
   close(): Promise<void>;
+  /** Interrupt the connected gdb's run, if any (as its ^C would). */
+  interrupt(): void;
+  /** A gdb is connected. */
+  readonly attached: boolean;
 }
 
 export class GdbAddressError extends Error { override name = 'GdbAddressError'; }
@@ -41,6 +45,9 @@ export interface GdbServerOptions {
   slice?: number;
   /** Keep listening after a session ends (tests, long-running servers). Default: stop after the first. */
   keepListening?: boolean;
+  /** Run notifications for another front end sharing the VM (GdbSessionOptions). */
+  onRunStart?: () => void;
+  onRunEnd?: (s: StopEvent | null) => void;
 }
 
 export function startGdbServer(vm: Vm, opts: GdbServerOptions): Promise<GdbServer> {
@@ -49,6 +56,7 @@ export function startGdbServer(vm: Vm, opts: GdbServerOptions): Promise<GdbServe
   let onConnect!: () => void;
   const connected = new Promise<void>((r) => { onConnect = r; });
   let active: net.Socket | null = null;
+  let activeSession: GdbSession | null = null;
   const server = net.createServer((sock) => {
     if (active) { sock.destroy(); return; }
     active = sock;
@@ -58,12 +66,14 @@ export function startGdbServer(vm: Vm, opts: GdbServerOptions): Promise<GdbServe
     const session = new GdbSession(vm, {
       send: (b) => { if (!sock.destroyed) sock.write(b); },
       end: (h) => { how = h; sock.end(); },
-    }, { slice: opts.slice });
+    }, { slice: opts.slice, onRunStart: opts.onRunStart, onRunEnd: opts.onRunEnd });
+    activeSession = session;
     sock.on('data', (d) => session.receive(d));
     sock.on('error', () => undefined);
     sock.on('close', () => {
       session.close();
       active = null;
+      activeSession = null;
       endFirst({ how, finalStop: session.finalStop });
       if (!opts.keepListening) server.close();
     });
@@ -76,6 +86,8 @@ export function startGdbServer(vm: Vm, opts: GdbServerOptions): Promise<GdbServe
       resolve({
         host: a.address, port: a.port, firstSession, connected,
         close: () => new Promise<void>((r) => { active?.destroy(); server.close(() => r()); if (!server.listening) r(); }),
+        interrupt: () => activeSession?.requestInterrupt(),
+        get attached() { return activeSession !== null; },
       });
     });
   });

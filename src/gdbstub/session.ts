@@ -21,6 +21,10 @@ export interface GdbSessionHooks {
 export interface GdbSessionOptions {
   /** Instructions per run slice between checks for gdb's interrupt (^C). */
   slice?: number;
+  /** gdb resumed the VM (c, s, vCont, bc, bs): another front end sharing the VM (the DAP session's gdbPort) shows it running. */
+  onRunStart?: () => void;
+  /** gdb's run ended: the stop reported to gdb, or null when the connection closed mid-run. */
+  onRunEnd?: (s: StopEvent | null) => void;
 }
 
 const E_BADARG = 'E01';
@@ -48,7 +52,7 @@ export class GdbSession {
   /** The VM's final stop (exited / shutdown) once gdb saw it. */
   finalStop: StopEvent | null = null;
 
-  constructor(private readonly vm: Vm, private readonly hooks: GdbSessionHooks, opts: GdbSessionOptions = {}) {
+  constructor(private readonly vm: Vm, private readonly hooks: GdbSessionHooks, private readonly opts: GdbSessionOptions = {}) {
     this.slice = opts.slice ?? 200_000;
     this.last = { kind: 'entry', vcpu: 0 };
   }
@@ -57,6 +61,8 @@ export class GdbSession {
   close(): void { this.closed = true; this.interrupt = true; }
 
   get busy(): boolean { return this.running; }
+  /** Interrupt a gdb-driven run from outside (the DAP session's pause), as gdb's ^C does. */
+  requestInterrupt(): void { if (this.running) this.interrupt = true; }
 
   receive(chunk: Uint8Array): void {
     for (const ev of this.parser.feed(chunk)) {
@@ -239,6 +245,7 @@ export class GdbSession {
     this.running = true;
     this.interrupt = false;
     let s: StopEvent | null = null;
+    this.opts.onRunStart?.();
     try {
       for (;;) {
         s = run(this.slice);
@@ -249,6 +256,7 @@ export class GdbSession {
       }
     } finally {
       this.running = false;
+      this.opts.onRunEnd?.(this.closed ? null : s);
     }
     this.report(s, extra?.() ?? '');
     this.drainQueue();

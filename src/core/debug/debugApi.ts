@@ -28,6 +28,11 @@ export type StopEvent =
   | { kind: 'breakpoint'; vcpu: number; address: number; watch?: { id: number; linear: number; write: boolean; size: number } }
   | { kind: 'vmexit'; vcpu: number; exit: ExitEvent; filterId: string }
   | { kind: 'exception'; vcpu: number; vector: number; errorCode?: number; text: string; filterId: string }
+  /**
+   * Before a privileged / sensitive instruction at `address` (debug/insnStops.ts): nothing of it ran.
+   * `exits`: whether it will cause a VM exit under the current controls (`exitReason`), `why` says why (not).
+   */
+  | { kind: 'instruction'; vcpu: number; address: number; filterId: string; text: string; disassembly: string; exits: boolean; exitReason: string; why: string; classWhy: string }
   /** The guest wrote to the exit device (port 0xf4): status = (value << 1) | 1. */
   | { kind: 'exited'; vcpu: number; status: number }
   /** Triple fault / shutdown with no filter checked: the VM is stopped for good, state kept. */

@@ -26,4 +26,7 @@ export function compileCondition(src: string, knownFields: readonly string[]): C
 export const CONDITION_FIELDS = [
   'reason', 'qualification', 'port', 'in', 'size', 'string', 'rep', 'imm', 'cr', 'accessType', 'gpr', 'dr', 'msr', 'leaf', 'subleaf',
   'gpa', 'gla', 'read', 'write', 'fetch', 'vector', 'errorCode', 'nr', 'eax', 'ecx',
+  // Aliases and extra fields: error_code (= errorCode), gva (= gla; the #PF address), rip (linear address
+  // of the exiting instruction), type (interruption type), entryFailure, instructionLength.
+  'error_code', 'gva', 'rip', 'type', 'entryFailure', 'instructionLength', 'selector', 'xcr',
 ] as const;

@@ -29,6 +29,8 @@ import type { Snapshotable, StateReader, StateWriter } from '../time/stateIo';
 import { stateHash } from '../time/stateHash';
 import { loadSnapshot, saveSnapshot } from '../time/snapshot';
 import { Watchpoints, type DataBreakpointSpec } from '../debug/dataBreakpoints';
+import { installInsnStops } from '../debug/insnStopHook';
+import type { SymbolFile } from '../debug/symbolFiles';
 import { DEFAULT_QUANTUM } from '../vmm/smpScheduler';
 import { isaIrqToGsi } from '../devices/apicAddresses';
 import { startRealModeBootOnEpt } from '../vmm/realModeHandoff';
@@ -90,7 +92,7 @@ export class Vm {
   readonly imageKind: string;
   readonly symbols: SymbolInfo[];
   /** DWARF line tables and functions of the image (empty without -g); problems are in `debugInfo.warnings`. */
-  readonly debugInfo: DebugInfo;
+  debugInfo: DebugInfo;
   readonly uart: Uart16550;
   /** COM2 (0x2F8, IRQ 3). */
   readonly uart2: Uart16550;
@@ -163,6 +165,12 @@ export class Vm {
     // until the guest sets CR0.PE, as APs do after SIPI (vmm/realModeHandoff.ts, ADR 0005).
     if (this.vmm.shadow && loaded.boot.mode === 'real') startRealModeBootOnEpt(this.vmm, this.vmm.vcpus[0], loaded.boot.cr0);
     this.vmm.exitFilter = (e) => this.filters.match(e);
+  }
+
+  /** An extra symbol file (launch `symbols`, debug/symbolFiles.ts): its DWARF and symbols join the image's. */
+  addSymbolFile(file: SymbolFile): void {
+    this.debugInfo = DebugInfo.merge([this.debugInfo, file.debugInfo]);
+    this.symbols.push(...file.symbols);
   }
 
   get vcpuCount(): number { return this.vmm.vcpus.length; }
@@ -248,6 +256,7 @@ export class Vm {
   }
   setExitFilters(settings: ExitFilterSetting[]): (string | undefined)[] {
     const errs = this.filters.set(settings);
+    installInsnStops(this.vmm, this.filters);
     // Shadow paging needs every #PF (bit 14) whatever the debugger asks for.
     const bitmap = this.filters.exceptionBitmap | (this.vmm.shadow ? 1 << 14 : 0);
     for (const v of this.vmm.vcpus) {
@@ -405,10 +414,12 @@ export class Vm {
         this.savedBreakpoints = [...this.vmm.vcpus[0].cpu.breakpoints];
         for (const v of this.vmm.vcpus) v.cpu.breakpoints.clear();
         this.vmm.exitFilter = () => undefined;
+        installInsnStops(this.vmm, this.filters, false);
       } else {
         if (this.savedBreakpoints) this.setInstructionBreakpoints(this.savedBreakpoints);
         this.savedBreakpoints = null;
         this.vmm.exitFilter = (e) => this.filters.match(e);
+        installInsnStops(this.vmm, this.filters);
       }
     },
     };

@@ -286,11 +286,11 @@ export class Timeline {
       this.afterMove(s);
       if (!s) { resume = false; continue; }
       const at = this.vm.icount();
-      if (s.kind === 'breakpoint' || s.kind === 'vmexit' || s.kind === 'exception') {
+      if (s.kind === 'breakpoint' || s.kind === 'vmexit' || s.kind === 'exception' || s.kind === 'instruction') {
         // A data breakpoint reports after the writing instruction retired: one at `end` was written
         // by the instruction before now. Anything else at `end` is now itself.
         if (at > end || (at === end && !(s.kind === 'breakpoint' && s.watch))) break;
-        const isExit = s.kind !== 'breakpoint';
+        const isExit = s.kind !== 'breakpoint' && s.kind !== 'instruction';
         if (at !== ordAt) { ordAt = at; ord = 0; }
         const exitOrdinal = isExit ? ord++ : 0;
         if (!accept || accept(s)) last = { icount: at, stop: s, exitOrdinal };

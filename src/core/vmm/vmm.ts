@@ -12,7 +12,7 @@ import { VirtualMsrs } from './virtualMsrs';
 import { PortBus } from '../devices/portBus';
 import { DebugExit, DEBUG_EXIT_PORT } from '../devices/debugExit';
 import { ExitLog } from '../time/exitLog';
-import { RUN_BREAKPOINT, RUN_BUDGET, RUN_HALTED, RUN_SHUTDOWN, RUN_VMEXIT, RUN_WATCH } from '../hw/cpu/cpu';
+import { RUN_BREAKPOINT, RUN_BUDGET, RUN_HALTED, RUN_INSN_STOP, RUN_SHUTDOWN, RUN_VMEXIT, RUN_WATCH } from '../hw/cpu/cpu';
 import { VM_EXIT } from '../hw/cpu/cpuSignals';
 import { VMCS } from '../hw/vmx/vmcsFields';
 import { exitReasonName, basicExitReason } from '../hw/vmx/exitReasons';
@@ -31,6 +31,7 @@ import { ActivityState } from '../hw/vmx/vmxControls';
 import { SmpScheduler } from './smpScheduler';
 import type { Snapshotable } from '../time/stateIo';
 import { vmmComponents } from '../time/vmmState';
+import { entryFailureExit } from '../debug/entryFailure';
 
 export interface VmmConfig {
   memMiB: number; smp: number;
@@ -76,6 +77,10 @@ export class Vmm {
   readonly emptyBusPage: number;
   private readonly ioBitmaps: [number, number];
   exitFilter: ExitFilterFn = () => undefined;
+  /** The stop for Cpu.insnStop (a privileged / sensitive instruction filter matched); set with it (debug/insnStopHook.ts). */
+  insnStopEvent: ((vcpu: VCpu) => StopEvent) | null = null;
+  /** After an exit's handler, before the next entry: the debugger's stop on an exception the VMM is about to inject (debug/injectedExceptions.ts). */
+  afterExitHandled: ((vcpu: VCpu, exit: ExitEvent) => StopEvent | undefined) | null = null;
   /** Called for every exit (the CLI's `--trace exits`); null when nobody listens. */
   exitTrace: ((e: ExitEvent) => void) | null = null;
   /** The paravirtual BIOS (machine/firmware): serves a VMCALL from a BIOS stub; false when it is not one. */
@@ -176,7 +181,12 @@ export class Vmm {
       return null;
     }
     if (fail) {
-      return { kind: 'error', vcpu: vcpu.id, text: `VM entry failed: ${fail.check}${fail.field ? ` [${fail.field}]` : ''} (${fail.kind === 'vmfail' ? `VM-instruction error ${fail.code}` : `exit reason ${fail.code} with the entry-failure bit`})` };
+      const text = `VM entry failed: ${fail.check}${fail.field ? ` [${fail.field}]` : ''} (${fail.kind === 'vmfail' ? `VM-instruction error ${fail.code}` : `exit reason ${fail.code} with the entry-failure bit`})`;
+      // The "VM-entry failure" exception filter presents it as an exit stop (debug/entryFailure.ts).
+      const exit = entryFailureExit(vcpu, fail, text);
+      const id = this.exitFilter(exit);
+      if (id) return { kind: 'vmexit', vcpu: vcpu.id, exit, filterId: id };
+      return { kind: 'error', vcpu: vcpu.id, text };
     }
     vcpu.inGuest = true;
     return undefined;
@@ -236,7 +246,8 @@ export class Vmm {
     let exitsLeft = Math.max(budget, 10_000);
     for (;;) {
       if (vcpu.pendingExit) {
-        const s = this.handlePending(vcpu);
+        const handled = vcpu.pendingExit;
+        const s = this.handlePending(vcpu) ?? this.afterExitHandled?.(vcpu, handled);
         if (s) return s;
         if (single) return { kind: 'step', vcpu: vcpu.id };
         if (--exitsLeft <= 0) return null;
@@ -264,7 +275,7 @@ export class Vmm {
           const id = this.exitFilter(ev);
           if (id) return { kind: 'vmexit', vcpu: vcpu.id, exit: ev, filterId: id };
           if (single) {
-            const s = this.handlePending(vcpu);
+            const s = this.handlePending(vcpu) ?? this.afterExitHandled?.(vcpu, ev);
             return s ?? { kind: 'step', vcpu: vcpu.id };
           }
           continue;
@@ -278,6 +289,9 @@ export class Vmm {
           const hit = cpu.dbgWatch?.lastHit;
           return { kind: 'breakpoint', vcpu: vcpu.id, address: (cpu.segBase[1] + cpu.eip) >>> 0, ...(hit ? { watch: { ...hit } } : {}) };
         }
+        case RUN_INSN_STOP:
+          if (this.insnStopEvent) return this.insnStopEvent(vcpu);
+          return { kind: 'pause', vcpu: vcpu.id };
         case RUN_HALTED:
           // Waiting for SIPI in the guest: nothing runs until the APIC bus delivers INIT or SIPI.
           if (cpu.activity === ActivityState.WAIT_FOR_SIPI) { vcpu.blocked = true; return null; }

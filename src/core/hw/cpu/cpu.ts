@@ -6,7 +6,7 @@ import { Decoder, DecodeFault, type ByteSource } from '../../isa/decoder';
 import { Insn } from '../../isa/insn';
 import { COND, LF_NONE, materialize, type LazyFlagState } from './lazyFlags';
 import { Mmu, TLB_SR, TLB_SW, TLB_SX, TLB_UR, TLB_UW, TLB_UX } from './mmu';
-import { ACC_FETCH, ACC_READ, ACC_WRITE, GUEST_FAULT, VM_EXIT } from './cpuSignals';
+import { ACC_FETCH, ACC_READ, ACC_WRITE, GUEST_FAULT, INSN_STOP, VM_EXIT } from './cpuSignals';
 import {
   AR_DB, AR_P, AR_S, AR_UNUSABLE, CR0_PE, CS, DB, DFV, DS, ES, FS, GP, GS, IF, LDTR, NP, PFV, RF, SS, SSF, TF, TR, TS, UD, VM,
 } from './regs';
@@ -72,6 +72,8 @@ const SEG_ACCESS = Uint8Array.from({ length: 32 }, (_, t) =>
 
 /** Why runNonRoot returned. */
 export const RUN_BUDGET = 0, RUN_VMEXIT = 1, RUN_BREAKPOINT = 2, RUN_HALTED = 3, RUN_SHUTDOWN = 4, RUN_WATCH = 5;
+/** The debugger's stop-before-instruction predicate (`insnStop`) matched the next instruction; nothing of it ran. */
+export const RUN_INSN_STOP = 6;
 
 export class Cpu implements LazyFlagState, ByteSource {
   // --- architectural state (SDM Vol. 3A chapter 2, Vol. 1 chapter 3) ---
@@ -148,6 +150,14 @@ export class Cpu implements LazyFlagState, ByteSource {
   bpSkip = -1;
   /** Translate and run hot blocks (exec/block.ts); false runs every instruction on its own (tests, comparisons). */
   translate = true;
+  /**
+   * The debugger's stop before a decoded instruction (privileged / sensitive instruction filters,
+   * debug/insnStops.ts): checked in step() after decode, before the privilege check and any VM exit.
+   * null when unused, so the fast loop is untouched.
+   */
+  insnStop: ((i: Insn) => boolean) | null = null;
+  /** The address whose insnStop is skipped once (resuming from that stop), set by run() from bpSkip. */
+  private insnStopSkip = -1;
 
   constructor(readonly id: number, readonly mem: HostPhysMem) {
     this.mmu = new Mmu(this);
@@ -486,6 +496,10 @@ export class Cpu implements LazyFlagState, ByteSource {
       if (dbg & RF) this.eflags &= ~RF;
       const i = this.fetchDecoded(address);
       i.address = address;
+      if (this.insnStop !== null) {
+        if (this.insnStopSkip !== address && this.insnStop(i)) { if (dbg & RF) this.eflags |= RF; throw INSN_STOP; }
+        this.insnStopSkip = -1;
+      }
       const shadow = this.interruptibility;
       const def = i.def;
       if (def.privileged && this.cpl !== 0) this.raiseGP(0);
@@ -590,9 +604,10 @@ export class Cpu implements LazyFlagState, ByteSource {
       try {
         while (this.icount < stopAt) {
           if (this.activity !== 0) return this.activity === 2 ? RUN_SHUTDOWN : RUN_HALTED;
-          if (bps.size) {
+          if (bps.size || this.insnStop !== null) {
             const pc = (this.segBase[CS] + this.eip) | 0;
             if (bps.has(pc >>> 0) && this.bpSkip !== pc) return RUN_BREAKPOINT;
+            this.insnStopSkip = this.bpSkip === pc ? pc : -1;
             this.bpSkip = -1;
           }
           if (this.icount >= this.vmxEventAt) this.vmx!.instructionBoundary(this);
@@ -600,13 +615,14 @@ export class Cpu implements LazyFlagState, ByteSource {
           // the next VMX boundary event, else one instruction the general way.
           const limit = stopAt < this.vmxEventAt ? stopAt : this.vmxEventAt;
           if ((this.eflags & (TF | RF)) === 0 && (this.interruptibility | this.dbgInsnBps | this.dbgDataBps | this.dbgHeld | this.dbgIoBps) === 0
-            && bps.size === 0 && this.dbgWatch === null && limit > this.icount) this.runFast(limit);
+            && bps.size === 0 && this.dbgWatch === null && this.insnStop === null && limit > this.icount) this.runFast(limit);
           else this.step();
         }
         return RUN_BUDGET;
       } catch (e) {
         if (e === VM_EXIT) return RUN_VMEXIT;
         if (e === WATCH_STOP) return RUN_WATCH;
+        if (e === INSN_STOP) return RUN_INSN_STOP;
         if (e !== GUEST_FAULT) throw e;
       }
       // A fault raised in the fast loop: restart the instruction and deliver it, as step() does.
