@@ -8,24 +8,30 @@ struct run { struct run *next; };
 static struct spinlock kmem_lock;
 static struct run *freelist;
 static u32 nfree;
+static void free_page(void *p);
 
 void kinit(u32 start, u32 end)
 {
     initlock(&kmem_lock, "kmem");
     /* Free from the top down so kalloc() hands out ascending addresses (easier to read). */
     for (u32 pa = PGROUNDDOWN(end) - PGSIZE; pa >= PGROUNDUP(start); pa -= PGSIZE)
-        kfree((void *)pa);
+        free_page((void *)pa);
 }
 
-void kfree(void *p)
+static void free_page(void *p)
 {
-    memset(p, 0x5a, PGSIZE);            /* poison: a use after free shows up as 0x5a5a5a5a */
     acquire(&kmem_lock);
     struct run *r = p;
     r->next = freelist;
     freelist = r;
     nfree++;
     release(&kmem_lock);
+}
+
+void kfree(void *p)
+{
+    memset(p, 0x5a, PGSIZE);            /* poison: a use after free shows up as 0x5a5a5a5a */
+    free_page(p);
 }
 
 /* One zeroed 4 KiB page, or 0 when memory is exhausted. */

@@ -74,10 +74,10 @@ int worker_end(int fails, const char *name)
 {
     yield();
     int t0 = uptime();
-    sleep(3);
-    if (uptime() - t0 < 3) fails |= BAD_SLEEP;
+    sleep(2);
+    if (uptime() - t0 < 2) fails |= BAD_SLEEP;
     yield();
     if (UDATA->magic != (0x7ea00000u | (unsigned)getpid())) fails |= BAD_ISOL;
-    printf("%s: slept 3 ticks; my page at 0x%x still holds 0x%x\n", name, USER_DATA, UDATA->magic);
+    printf("%s: slept 2 ticks; my page at 0x%x still holds 0x%x\n", name, USER_DATA, UDATA->magic);
     return fails;
 }

@@ -3,7 +3,7 @@
 
 void user_watcher(void)
 {
-    while (preempted(PID_SPINNER) < 3)
+    while (preempted(PID_SPINNER) < 2)
         yield();
     int r = kill(PID_SPINNER);
     printf("watcher: the spinner was preempted by the timer; kill(%d) = %d\n", PID_SPINNER, r);
