@@ -8,7 +8,7 @@
 // tables, --smp), which other branches are adding. It becomes test/cli/teachos.test.ts then.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { TEACHOS_IMAGE, assertAllPassed } from './teachosExpected';
+import { TEACHOS_ELF, TEACHOS_IMAGE, assertAllPassed, withoutBootLine } from './teachosExpected';
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['bin/vmm-debug.js', 'run', TEACHOS_IMAGE, ...args], { encoding: 'utf8', timeout: 600_000 });
@@ -28,6 +28,13 @@ describe('teachos under vmm-debug', function () {
       assert.equal(shadow.status, 1, shadow.stderr);
     });
   }
+
+  it('teachos.elf as a Multiboot kernel with the image as its disk (--disk): same self-test and output apart from the boot line', () => {
+    const r = spawnSync(process.execPath, ['bin/vmm-debug.js', 'run', TEACHOS_ELF, '--disk', TEACHOS_IMAGE, '--smp', '2'], { encoding: 'utf8', timeout: 600_000 });
+    assertAllPassed(r.stdout, 2, 'run teachos.elf --disk teachos.img --smp 2');
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(withoutBootLine(r.stdout), withoutBootLine(run(['--smp', '2']).stdout));
+  });
 
   it('--smp 2: two runs print exactly the same (deterministic SMP scheduling)', () => {
     const a = run(['--smp', '2']), b = run(['--smp', '2']);

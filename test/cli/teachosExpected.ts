@@ -3,10 +3,12 @@
 import { strict as assert } from 'node:assert';
 
 export const TEACHOS_IMAGE = 'build/guests/teachos.img';
+/** The kernel alone, a Multiboot ELF with DWARF (boots with the image attached as its disk). */
+export const TEACHOS_ELF = 'build/guests/teachos.elf';
 
 /** Every check, in the order the kernel runs them. */
 export const TEACHOS_CHECKS = [
-  'boot_sector', 'boot_e820', 'a20', 'paging', 'gdt_tss', 'lapic_timer',
+  'boot_loader', 'boot_e820', 'a20', 'paging', 'gdt_tss', 'lapic_timer',
   'ide_present', 'ide_write_read', 'ide_read_image', 'ide_irq14_ioapic',
   'smp_tables', 'smp_all_cpus_started', 'smp_counter_under_lock',
   'user_mode_syscalls', 'user_sleep', 'process_isolation', 'timer_preemption', 'user_page_fault',
@@ -29,4 +31,9 @@ export function assertAllPassed(stdout: string, smp: number, what: string): void
 /** The output without the lines that name the CPU count: equal for every --smp. */
 export function withoutCpuCount(stdout: string): string {
   return stdout.split('\n').filter((l) => !/cpu\(s\)|shared counter/.test(l)).join('\n');
+}
+
+/** The output without the line that says which loader started the kernel. */
+export function withoutBootLine(stdout: string): string {
+  return stdout.split('\n').filter((l) => !l.startsWith('boot: ')).join('\n');
 }

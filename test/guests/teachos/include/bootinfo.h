@@ -10,6 +10,8 @@
 #define BOOTINFO_MAGIC  0x31534f54      /* 'TOS1' */
 #define BI_FLAG_LBA     0x01            /* INT 13h AH=42h read at least one sector */
 #define BI_FLAG_CHS     0x02            /* INT 13h AH=02h was needed */
+#define BI_FLAG_MB      0x04            /* booted by a Multiboot loader, not our boot sector */
+#define MULTIBOOT_MAGIC 0x2badb002      /* EAX from a Multiboot loader */
 
 /* One E820 address range descriptor (ACPI spec, "INT 15H, E820H"). */
 struct e820_entry {

@@ -16,11 +16,37 @@ u32 counter_expected(void);
 void user_alpha(void), user_beta(void), user_gamma(void);
 void user_spinner(void), user_watcher(void), user_faulter(void);
 
+/* Our boot sector left struct bootinfo at 0x1000; a Multiboot loader left its information
+ * structure (Multiboot 0.6.96 section 3.3) at `info`: convert its memory map. Paging is off. */
+static void take_boot_info(u32 magic, u32 info)
+{
+    if (magic != MULTIBOOT_MAGIC) {
+        memcpy(&boot_info, (void *)BOOTINFO_ADDR, sizeof boot_info);
+        return;
+    }
+    u32 *mbi = (u32 *)info;
+    boot_info.magic = BOOTINFO_MAGIC;
+    boot_info.flags = BI_FLAG_MB;
+    if (!(mbi[0] & (1 << 6))) return;   /* flags bit 6: mmap_length/mmap_addr valid */
+    u32 p = mbi[12], end = mbi[12] + mbi[11];
+    int n = 0;
+    while (p < end && n < 32) {         /* entries: size, base (64), length (64), type */
+        u32 size = *(u32 *)p;
+        memcpy(&boot_info.e820[n], (void *)(p + 4), 20);
+        n++;
+        p += size + 4;
+    }
+    boot_info.e820_count = (u16)n;
+}
+
 static void test_boot(void)
 {
     struct bootinfo *bi = &boot_info;
-    check("boot_sector", bi->magic == BOOTINFO_MAGIC && bi->kernel_sectors > 0 &&
-                             (bi->flags & (BI_FLAG_LBA | BI_FLAG_CHS)) != 0);
+    if (bi->flags & BI_FLAG_MB) cprintf("boot: from a Multiboot loader\n");
+    else cprintf("boot: from the teachos boot sector, %u kernel sectors read with INT 13h %s\n", bi->kernel_sectors,
+                 bi->flags & BI_FLAG_CHS ? "AH=02h (CHS)" : "AH=42h (LBA)");
+    check("boot_loader", bi->magic == BOOTINFO_MAGIC &&
+                             ((bi->kernel_sectors > 0 && (bi->flags & (BI_FLAG_LBA | BI_FLAG_CHS))) || (bi->flags & BI_FLAG_MB)));
     /* usable RAM must cover what the kernel maps: 1 MiB .. PHYS_TOP */
     int covers = 0, n = bi->e820_count;
     for (int i = 0; i < n && i < 32; i++) {
@@ -110,9 +136,9 @@ static void test_smp(void)
     check("smp_counter_under_lock", shared_counter == counter_expected() && up == ncpu);
 }
 
-void kmain(struct bootinfo *bi)
+void kmain(u32 magic, u32 info)
 {
-    memcpy(&boot_info, bi, sizeof boot_info);
+    take_boot_info(magic, info);
     console_init();
     cprintf("teachos: a small SMP teaching kernel\n");
     test_boot();
