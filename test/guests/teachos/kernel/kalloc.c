@@ -1,6 +1,7 @@
 /*
  * kalloc.c - the physical page allocator: a free list threaded through the free pages
- * themselves, from the end of the kernel up to PHYS_TOP (all identity-mapped).
+ * themselves, from the end of the kernel up to the end of RAM (at most PHYS_TOP, all
+ * identity-mapped).
  */
 #include "kernel.h"
 

@@ -9,6 +9,7 @@
 #include "syscall.h"
 
 struct bootinfo boot_info;
+static u32 phys_end;                    /* end of usable RAM from 1 MiB, at most PHYS_TOP */
 extern char __kernel_end[];
 u32 counter_expected(void);
 #define SCRATCH_LBA 2048                /* first sector of the image's scratch area */
@@ -47,13 +48,17 @@ static void test_boot(void)
                  bi->flags & BI_FLAG_CHS ? "AH=02h (CHS)" : "AH=42h (LBA)");
     check("boot_loader", bi->magic == BOOTINFO_MAGIC &&
                              ((bi->kernel_sectors > 0 && (bi->flags & (BI_FLAG_LBA | BI_FLAG_CHS))) || (bi->flags & BI_FLAG_MB)));
-    /* usable RAM must cover what the kernel maps: 1 MiB .. PHYS_TOP */
-    int covers = 0, n = bi->e820_count;
+    /* The usable range that starts at or below 1 MiB bounds the page allocator (at most
+     * PHYS_TOP, the part the kernel maps); the self-test needs 8 MiB of it. */
+    int n = bi->e820_count;
     for (int i = 0; i < n && i < 32; i++) {
         struct e820_entry *e = &bi->e820[i];
-        if (e->type == E820_RAM && e->base <= KERNEL_PHYS && e->base + e->length >= PHYS_TOP) covers = 1;
+        if (e->type != E820_RAM || e->base > KERNEL_PHYS || e->base + e->length <= KERNEL_PHYS) continue;
+        u64 end = e->base + e->length;
+        phys_end = end > PHYS_TOP ? PHYS_TOP : (u32)end;
     }
-    check("boot_e820", n >= 2 && covers);
+    check("boot_e820", n >= 2 && phys_end >= 0x800000);
+    if (phys_end < 0x800000) panic("less than 8 MiB of usable RAM from 1 MiB up (E820)");
 }
 
 /* With A20 masked, bit 20 of every address is forced to 0, so 0x7f0000 would alias 0x6f0000. */
@@ -145,7 +150,7 @@ void kmain(u32 magic, u32 info)
     test_a20();
     mp_init();
 
-    kinit((u32)__kernel_end, PHYS_TOP);
+    kinit((u32)__kernel_end, phys_end);
     kvm_init();
     paging_enable();
     test_paging();

@@ -1,7 +1,7 @@
 /*
  * vm.c - paging (SDM Vol. 3A 4.3, 32-bit paging with 4 KiB pages).
  *
- * The kernel page directory maps physical memory 0..PHYS_TOP at the same virtual addresses
+ * The kernel page directory maps physical addresses 0..PHYS_TOP at the same virtual addresses
  * (supervisor only) and the two APIC pages uncached. Every process gets its own page
  * directory: the kernel's page directory entries copied in (so the kernel's page tables are
  * shared, and the kernel runs unchanged after a CR3 switch), plus its user pages at
