@@ -37,7 +37,8 @@ void selftest_finish(void)
         struct proc *p = proc_by_pid(pid);
         if (!p) continue;
         p->out[p->out_len] = 0;
-        cprintf("--- pid %d (%s), exit %d\n", p->pid, p->name, p->exit_code);
+        if (p->state == ZOMBIE) cprintf("--- pid %d (%s), exit %d\n", p->pid, p->name, p->exit_code);
+        else cprintf("--- pid %d (%s), still running\n", p->pid, p->name);
         cprintf("%s", p->out);
     }
     cprintf("---\n");
