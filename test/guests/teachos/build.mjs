@@ -1,7 +1,7 @@
 // Builds the teachos operating-system fixture (test/guests/teachos/) into
 //   build/guests/teachos.elf  the kernel with DWARF, linked at its load address 0x100000
 //                             (user programs' code at 0x40000000), for source debugging
-//   build/guests/teachos.img  a raw disk image: LBA 0 boot sector, LBA 1.. the kernel,
+//   build/guests/teachos.img  a raw disk image: LBA 0 boot sector, LBA 16.. the kernel,
 //                             LBA 2048.. a 64-sector scratch area (LBA 2049 holds a signature
 //                             the IDE self-test reads back); 2 MiB in all
 // Called from scripts/buildGuests.mjs with its toolchain settings; uses only node: built-ins.
@@ -10,6 +10,8 @@ import path from 'node:path';
 
 const DIR = 'test/guests/teachos';
 export const TEACHOS_SCRATCH_LBA = 2048;
+// The kernel starts at LBA 16: its Multiboot header must not fall in the image's first 8 KiB.
+export const TEACHOS_KERNEL_LBA = 16;
 export const TEACHOS_IMAGE_SECTORS = 4096;
 const MAX_KERNEL_BYTES = 0x9f000 - 0x10000; // the boot sector reads it to 0x10000, below the EBDA
 
@@ -66,18 +68,18 @@ export function buildTeachos(tc, { force = false } = {}) {
   const kernel = fs.readFileSync(kernelBin);
   if (kernel.length > MAX_KERNEL_BYTES) throw new Error(`teachos: kernel image is ${kernel.length} bytes, the boot sector loads at most ${MAX_KERNEL_BYTES}`);
   const kernelSectors = Math.ceil(kernel.length / 512);
-  if (1 + kernelSectors > TEACHOS_SCRATCH_LBA) throw new Error('teachos: kernel overlaps the scratch area');
+  if (TEACHOS_KERNEL_LBA + kernelSectors > TEACHOS_SCRATCH_LBA) throw new Error('teachos: kernel overlaps the scratch area');
 
   const bootObj = path.join(objDir, 'boot.o');
   const bootBin = path.join(objDir, 'boot.bin');
-  run(tc.AS, ['--32', '--defsym', `KERNEL_SECTORS=${kernelSectors}`, `${DIR}/boot/boot.s`, '-o', bootObj]);
+  run(tc.AS, ['--32', '--defsym', `KERNEL_SECTORS=${kernelSectors}`, '--defsym', `KERNEL_LBA=${TEACHOS_KERNEL_LBA}`, `${DIR}/boot/boot.s`, '-o', bootObj]);
   run(tc.LD, ['-m', 'elf_i386', '--build-id=none', '-Ttext', '0x7c00', '--oformat', 'binary', '-e', '_start', bootObj, '-o', bootBin]);
   const boot = fs.readFileSync(bootBin);
   if (boot.length !== 512 || boot.readUInt16LE(510) !== 0xaa55) throw new Error(`teachos: boot sector is ${boot.length} bytes or lacks 0x55 0xAA`);
 
   const image = Buffer.alloc(TEACHOS_IMAGE_SECTORS * 512);
   boot.copy(image, 0);
-  kernel.copy(image, 512);
+  kernel.copy(image, TEACHOS_KERNEL_LBA * 512);
   image.write('TEACHOS SCRATCH SECTOR', (TEACHOS_SCRATCH_LBA + 1) * 512, 'latin1');
   fs.writeFileSync(`${img}.tmp`, image);
   fs.renameSync(`${img}.tmp`, img);

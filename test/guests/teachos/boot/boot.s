@@ -14,8 +14,10 @@
  *      Protected Mode"), copy the kernel to 1 MiB and jump to it with EBX = boot info.
  *
  * The kernel is read to 0x10000 first because real-mode INT 13h can only address the first
- * MiB; the copy to 0x100000 happens once in protected mode. KERNEL_SECTORS is passed by the
- * build (as --defsym). Boot info (struct bootinfo in include/bootinfo.h) lives at 0x1000.
+ * MiB; the copy to 0x100000 happens once in protected mode. KERNEL_LBA and KERNEL_SECTORS
+ * are passed by the build (as --defsym). The kernel starts at LBA 16, not 1: sectors 1-15 stay
+ * empty (like the gap after a real MBR), which keeps the kernel's Multiboot header out of the
+ * image's first 8 KiB, so no loader mistakes the disk image for a Multiboot kernel. Boot info (struct bootinfo in include/bootinfo.h) lives at 0x1000.
  */
         .code16
         .set BOOTINFO,      0x1000
@@ -78,7 +80,7 @@ e820_done:
         andb    $0xfe, %al              /* bit 0 would reset the machine */
         outb    %al, $0x92
 
-/* ---- 5. kernel: LBA 1 .. KERNEL_SECTORS, one sector per call to 0x10000 upward ---- */
+/* ---- 5. kernel: KERNEL_SECTORS sectors from KERNEL_LBA, one per call, to 0x10000 upward ---- */
         movb    $0x41, %ah              /* extensions present? (EDD 3.0) */
         movw    $0x55aa, %bx
         movb    BI_DRIVE, %dl
@@ -200,7 +202,7 @@ dap_count:
 dap_seg:
         .word   LOAD_SEG
 dap_lba:
-        .quad   1
+        .quad   KERNEL_LBA
 use_lba: .byte  0
 spt:    .byte   63
 heads:  .byte   16
