@@ -39,11 +39,7 @@ u32 lapic_pa = 0xfee00000;
 u32 lapic_timer_count;                  /* initial count for one tick (1/TIMER_HZ s) */
 
 static u32 lapic_read(u32 reg) { return lapic[reg / 4]; }
-static void lapic_write(u32 reg, u32 v)
-{
-    lapic[reg / 4] = v;
-    (void)lapic[ID / 4];                /* read back: the write has reached the APIC */
-}
+static void lapic_write(u32 reg, u32 v) { lapic[reg / 4] = v; }
 
 int lapic_id(void) { return lapic ? (int)(lapic_read(ID) >> 24) : 0; }
 u32 lapic_version(void) { return lapic_read(VER); }
@@ -66,8 +62,10 @@ void lapic_calibrate(void)
     outb(0x42, pit_count & 0xff);
     outb(0x42, (u8)(pit_count >> 8));
     lapic_write(TICR, 0xffffffff);
-    u32 spins = 0;
-    while (!(inb(0x61) & 0x20) && spins < 50000000) spins++;
+    /* Poll OUT2 now and then, not back to back: each IN is a VM exit under a VMM. */
+    for (u32 spins = 0; !(inb(0x61) & 0x20) && spins < 1000000; spins++)
+        for (int k = 0; k < 32; k++)
+            pause();
     u32 elapsed = 0xffffffff - lapic_read(TCCR);
     lapic_write(TICR, 0);
     lapic_timer_count = elapsed * (1000 / CALIB_MS) / TIMER_HZ;

@@ -213,10 +213,17 @@ void mp_init(void)
     have_apic_ids = 1;
 }
 
-/* This CPU's struct cpu, found from its local APIC ID. Call with interrupts off. */
+/*
+ * This CPU's struct cpu. Call with interrupts off (else the caller could move to another CPU).
+ * Once a CPU has loaded its own TSS, the task register says who it is: TR = (SEG_TSS0 + id) << 3,
+ * and STR is an ordinary instruction, while reading the local APIC ID is an MMIO access (a VM exit
+ * under a VMM). Before that, the local APIC ID is looked up in the table mp_init() filled.
+ */
 struct cpu *mycpu(void)
 {
     if (read_eflags() & FL_IF) panic("mycpu called with interrupts enabled");
+    u16 tr = str();
+    if (tr >= (SEG_TSS0 << 3)) return &cpus[(tr >> 3) - SEG_TSS0];
     if (!lapic || !have_apic_ids) return &cpus[0];
     return &cpus[cpu_of_apic[lapic_id()]];
 }
