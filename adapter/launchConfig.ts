@@ -4,9 +4,10 @@ import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { MmuMode } from '../src/core/machine/vm';
 import { ASSEMBLY_IMAGE, assembleImage } from './assembleOnLaunch';
+import { parseBootLaunch, type BootLaunch, type BootLaunchArguments } from './bootLaunch';
 
 /** What a `launch` request of type `vmm` may carry (package.json configurationAttributes.launch). */
-export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments {
+export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments, BootLaunchArguments {
   image?: unknown;
   mmu?: unknown;
   shadowSync?: unknown;
@@ -15,6 +16,7 @@ export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments
   stopOnEntry?: unknown;
   cwd?: unknown;
   maxInstructions?: unknown;
+  quantum?: unknown;
 }
 
 export interface LaunchConfig {
@@ -28,6 +30,10 @@ export interface LaunchConfig {
   stopOnEntry: boolean;
   noDebug: boolean;
   maxInstructions?: number;
+  /** Disks, firmware, flat-binary address, Multiboot command line and modules (adapter/bootLaunch.ts). */
+  boot: BootLaunch;
+  /** Instructions per vCPU scheduling turn with smp > 1 (vmm/smpScheduler.ts; default 1000). */
+  quantum?: number;
 }
 
 /** A problem with the user's launch configuration; the message is shown as is. */
@@ -62,13 +68,14 @@ export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = proc
     }
     cwd = path.resolve(defaultCwd, args.cwd);
   }
-  if (args.image === undefined || args.image === null || args.image === '') {
+  if ((args.image === undefined || args.image === null || args.image === '') && args.bios === undefined) {
     throw new LaunchConfigError('launch.json: image is required (path to a multiboot or ELF32 guest image, relative to cwd)');
   }
-  if (typeof args.image !== 'string') {
+  if (args.image !== undefined && typeof args.image !== 'string') {
     throw new LaunchConfigError(`launch.json: image must be a file path, got ${describe(args.image)}`);
   }
-  const imagePath = path.resolve(cwd, args.image);
+  const imagePath = args.image === undefined || args.image === null || args.image === '' ? '' : path.resolve(cwd, args.image);
+  const boot = parseBootLaunch(args, cwd);
 
   let mmu: MmuMode = 'ept';
   if (args.mmu !== undefined) {
@@ -97,7 +104,8 @@ export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = proc
     ? undefined
     : intInRange('maxInstructions', args.maxInstructions, 1, Number.MAX_SAFE_INTEGER);
   const noDebug = args.noDebug === true;
-  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions };
+  const quantum = args.quantum === undefined ? undefined : intInRange('quantum', args.quantum, 1, 10_000_000, ' (instructions)');
+  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, boot, ...(quantum !== undefined ? { quantum } : {}) };
 }
 
 /** Reads the image; a missing or unreadable file becomes a LaunchConfigError naming the path. */

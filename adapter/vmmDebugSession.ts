@@ -8,6 +8,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ImageError, Vm, VmOptionError } from '../src/core/machine/vm';
 import type { ExitFilterSetting, StopEvent } from '../src/core/debug/debugApi';
 import { LaunchConfigError, parseLaunchArguments, readImage, type LaunchConfig, type VmmLaunchArguments } from './launchConfig';
+import { loadBootOptions } from './bootLaunch';
 import { GuestOutput } from './output';
 import { Runner } from './runner';
 import { SymbolTable } from './symbols';
@@ -146,10 +147,11 @@ export class VmmDebugSession extends DebugSession {
     this.guard(response, () => {
       if (this.vm) throw new RequestError('launch: this session already runs a VM');
       const cfg = parseLaunchArguments((args ?? {}) as VmmLaunchArguments);
-      const image = readImage(cfg.imagePath);
+      const image = cfg.imagePath ? readImage(cfg.imagePath) : new Uint8Array(0);
+      const boot = loadBootOptions(cfg.boot, cfg.imagePath);
       let vm: Vm;
       try {
-        vm = Vm.fromImage(image, cfg.imagePath, { memMiB: cfg.memMiB, smp: cfg.smp, mmu: cfg.mmu, shadowSync: cfg.shadowSync }, this.output);
+        vm = Vm.fromImage(image, cfg.imagePath, { memMiB: cfg.memMiB, smp: cfg.smp, mmu: cfg.mmu, shadowSync: cfg.shadowSync, quantum: cfg.quantum }, this.output, boot);
       } catch (e) {
         if (e instanceof ImageError || e instanceof VmOptionError) throw e;
         throw new LaunchConfigError(`cannot start the VM for "${cfg.imagePath}": ${errorMessage(e)}`);

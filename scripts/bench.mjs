@@ -28,3 +28,6 @@ must(spawnSync(process.execPath, ['--expose-gc', 'build/bench/bench.js', 'build/
 must(spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' }), 'bundling the adapter');
 await esbuild.build({ entryPoints: ['scripts/bench/dapLatency.ts'], bundle: true, platform: 'node', target: 'node20', outfile: 'build/bench/dapLatency.js', logLevel: 'warning' });
 must(spawnSync(process.execPath, ['build/bench/dapLatency.js', 'build/guests/demo.elf'], { stdio: 'inherit' }), 'DAP latency bench');
+
+// One JSON and one markdown report of every figure above, with the native baseline used (docs/bench/bench.md).
+must(spawnSync(process.execPath, ['scripts/bench/report.mjs'], { stdio: 'inherit' }), 'bench report');

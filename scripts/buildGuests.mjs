@@ -182,6 +182,18 @@ export const fixtures = [
     symbols: ['_start', 'kmain', 'fork_process'],
   },
   {
+    name: 'smp',
+    description: 'C + asm: LAPIC, INIT-SIPI-SIPI through a real-mode trampoline, spinlocked counter on every AP, IPIs, LAPIC periodic timer, PIT through the I/O APIC; PASS lines, exit 0',
+    format: 'multiboot',
+    sources: [...C_RUNTIME, `${guestsDir}/smp/main.c`, `${guestsDir}/smp/trampoline.s`],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    // The CPU count and the counter depend on --smp / -smp.
+    expectedSerialIncludes: ['smp: multiboot ok\n', 'PASS: CPUID.1:EDX.APIC\n', 'PASS: shared counter under the spinlock\n', 'PASS: PIT IRQ0 through I/O APIC pin 2\n', 'smp: PASS\n'],
+    symbols: ['_start', 'kmain', 'ap_main', 'ap_pm32', 'trampoline_start', 'isr_ipi'],
+  },
+  {
     name: 'cpuidloop',
     description: 'C: VM-exit round trip benchmark: 20000 CPUID exits, exit 0',
     format: 'multiboot',
@@ -204,6 +216,17 @@ export const fixtures = [
     symbols: ['_start', 'kmain', 'exception_handler', 'run_user', 'gate_target', 'sysenter_entry', 'single_step_code', 'bp_target'],
   },
   {
+    name: 'cpu-tasks',
+    description: 'C + asm: hardware task switching (JMP/CALL to a TSS or task gate, IRET through NT, #DF task gate, 16-bit TSS, #TS/#GP checks)',
+    format: 'multiboot',
+    sources: [...C_RUNTIME, `${guestsDir}/cpu-tasks/tasks.c`, `${guestsDir}/cpu-tasks/tasks_asm.s`],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    expectedSerialIncludes: ['cpu-tasks: hardware task switching\n', ' failed\n'],
+    symbols: ['_start', 'kmain', 'exception_handler', 'task_b_entry', 'task_c_entry', 'df_task_entry', 'task16_entry'],
+  },
+  {
     name: 'cpu-triple',
     description: 'GNU as: #GP with a not-present gate -> #DF (handler checks error 0), then #DF gate not present -> triple fault',
     format: 'multiboot',
@@ -215,6 +238,49 @@ export const fixtures = [
     symbols: ['_start', 'df_handler'],
   },
 ];
+
+// Raw images (not ELF): linked like the others, then `objcopy -O binary` into build/guests/<output>.
+// They boot through the PC platform's firmware paths (`vmm-debug run X.img`, `--bios X.bin`), so they
+// have their own manifest (build/guests/images.json) and the ELF-kernel tests do not run them.
+// `run` is the CLI arguments after `run` (IMAGE first); `qemu` is the reference command.
+export const imageFixtures = [
+  {
+    name: 'bootsector',
+    description: 'GNU as: real-mode boot sector, stage 2 by INT 13h AH=42h, BIOS service checks, protected mode, ATA PIO; PASS/FAIL on COM1',
+    kind: 'disk',
+    sources: [`${guestsDir}/bootsector/boot.s`],
+    linkerScript: `${guestsDir}/bootsector/bootsector.ld`,
+    output: 'bootsector.img',
+    expectedStatus: 1,
+    expectedSerial: [
+      'bootsector: stage 2 loaded by INT 13h AH=42h', 'PASS int13 extended read (AH=41h, AH=42h)', 'PASS int13 CHS read (AH=02h)',
+      'PASS int13 extended write and read back (AH=43h, AH=42h)', 'PASS int13 drive parameters (AH=08h, AH=48h)',
+      'PASS int10 teletype and cursor (AH=0Eh, AH=03h)', 'PASS int15 E820 memory map', 'PASS int15 E801h and AH=88h',
+      'PASS int12 conventional memory', 'PASS int1a tick count advances (IRQ0, INT 08h)', 'PASS int16 keyboard status (AH=01h, AH=02h)',
+      'PASS a20 by int15 (AX=2401h, AX=2402h)', 'PASS a20 by the 8042 output port', 'PASS protected mode, memory above 1 MiB',
+      'PASS ata identify (primary master, LBA28 sectors)', 'PASS ata read sectors (LBA 0, boot signature)',
+      'PASS ata read sectors sees the int13 write', 'bootsector done', '',
+    ].join('\n'),
+    qemu: 'qemu-system-i386 -drive file=build/guests/bootsector.img,format=raw -snapshot -serial stdio -display none -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot',
+  },
+  {
+    name: 'biosrom',
+    description: 'GNU as: a 64 KiB firmware ROM entered at the reset vector: segments, POST codes on 0x80, text on 0xE9, exit via 0xF4',
+    kind: 'rom',
+    sources: [`${guestsDir}/biosrom/rom.s`],
+    linkerScript: `${guestsDir}/biosrom/rom.ld`,
+    output: 'biosrom.bin',
+    expectedStatus: 1,
+    expectedDebugcon: 'biosrom: reset vector reached\nbiosrom: ROM alias at F000:0000 ok\nbiosrom: RAM ok\nbiosrom done\n',
+    expectedPost: [0x01, 0x02, 0x03, 0x04],
+    qemu: 'qemu-system-i386 -bios build/guests/biosrom.bin -debugcon stdio -display none -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot',
+  },
+];
+export const imagesManifestPath = path.join(outDir, 'images.json');
+export function imagePath(name) {
+  const fx = imageFixtures.find((f) => f.name === name);
+  return path.join(outDir, fx ? fx.output : name);
+}
 
 export class BuildError extends Error {}
 
@@ -451,6 +517,7 @@ export function buildGuests({ force = false, log = (line) => console.log(line) }
     built++;
     log(`built ${fx.name.padEnd(8)} -> ${outDirRel}/${fx.name}.elf`);
   }
+  built += buildImageFixtures(force, log);
   // teachos (a disk image, not in the manifest: the per-fixture tests boot ELF files)
   if (buildTeachos({ repoRoot, outDir, run: runOrThrow, CC, AS, LD, OBJCOPY, CFLAGS, ASFLAGS, LDFLAGS, extraDeps: [rel(scriptPath)] }, { force })) {
     built++;
@@ -465,6 +532,33 @@ export function buildGuests({ force = false, log = (line) => console.log(line) }
   if (old !== text) fs.writeFileSync(manifestPath, text);
   if (built === 0) log(`guests: all ${fixtures.length} fixtures up to date (${rel(manifestPath)})`);
   return manifest;
+}
+
+function buildImageFixtures(force, log) {
+  let built = 0;
+  for (const fx of imageFixtures) {
+    const out = imagePath(fx.name);
+    const newest = Math.max(fs.statSync(scriptPath).mtimeMs, ...dependencies(fx).map((d) => fs.statSync(path.join(repoRoot, d)).mtimeMs));
+    let upToDate = false;
+    try { upToDate = fs.statSync(out).mtimeMs > newest; } catch { /* not built yet */ }
+    if (!force && upToDate) continue;
+    const objDir = path.join(outDir, 'obj', fx.name);
+    fs.rmSync(objDir, { recursive: true, force: true });
+    fs.mkdirSync(objDir, { recursive: true });
+    const objects = fx.sources.map((src) => { const obj = path.join(objDir, objectName(src)); runOrThrow(AS, [...ASFLAGS, src, '-o', obj]); return obj; });
+    const elf = path.join(outDir, `${fx.name}.elf`);
+    runOrThrow(LD, [...LDFLAGS, '-T', fx.linkerScript, '-o', elf, ...objects]);
+    runOrThrow(process.env.GUESTS_OBJCOPY || 'objcopy', ['-O', 'binary', elf, `${out}.tmp`]);
+    fs.renameSync(`${out}.tmp`, out);
+    built++;
+    log(`built ${fx.name.padEnd(8)} -> ${outDirRel}/${fx.output}`);
+  }
+  const manifest = imageFixtures.map((fx) => ({ ...fx, path: `${outDirRel}/${fx.output}` }));
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
+  let old = null;
+  try { old = fs.readFileSync(imagesManifestPath, 'utf8'); } catch { /* first build */ }
+  if (old !== text) fs.writeFileSync(imagesManifestPath, text);
+  return built;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -6,14 +6,17 @@ import * as fs from 'node:fs';
 import { Vm, ImageError, VmOptionError, type VmOptions } from '../core/machine/vm';
 import type { ExitEvent, StopEvent } from '../core/debug/debugApi';
 import { formatExitStats } from './exitStatsTable';
+import { formatVcpuExitStats } from './vcpuStatsTable';
 import { parseGdbAddress } from '../gdbstub/server';
 import { runUnderGdb } from '../gdbstub/cliGdb';
+import { parseBootFlag, readBootFiles, type CliBootArgs } from './bootArgs';
 
-const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]`;
+const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--quantum N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
+       [--disk FILE]... [--disk-writeback] [--load-addr ADDR] [--bios ROM] [--cmdline STR] [--module FILE]...`;
 
 class UsageError extends Error {}
 
-interface CliArgs { image: string; opts: VmOptions; maxInsns: number; exitStats: boolean; traceExits: boolean; traceIo: boolean; debugcon: string; gdbPort?: number; }
+interface CliArgs { image: string; opts: VmOptions; maxInsns: number; exitStats: boolean; traceExits: boolean; traceIo: boolean; debugcon: string; gdbPort?: number; boot: CliBootArgs; }
 
 function intArg(name: string, v: string | undefined): number {
   if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${name} needs a non-negative integer, got ${v === undefined ? 'nothing' : `"${v}"`}`);
@@ -23,7 +26,7 @@ function intArg(name: string, v: string | undefined): number {
 export function parseArgs(argv: string[]): CliArgs {
   const [cmd, ...rest] = argv;
   if (cmd !== 'run') throw new UsageError(cmd ? `unknown command "${cmd}"` : 'missing command');
-  const a: CliArgs = { image: '', opts: {}, maxInsns: Infinity, exitStats: false, traceExits: false, traceIo: false, debugcon: '' };
+  const a: CliArgs = { image: '', opts: {}, maxInsns: Infinity, exitStats: false, traceExits: false, traceIo: false, debugcon: '', boot: { disks: [], modules: [], writeBack: false } };
   for (let k = 0; k < rest.length; k++) {
     const t = rest[k];
     const [flag, inline] = t.startsWith('--') && t.includes('=') ? [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)] : [t, undefined];
@@ -38,6 +41,7 @@ export function parseArgs(argv: string[]): CliArgs {
         break;
       }
       case '--smp': a.opts.smp = intArg('--smp', val()); break;
+      case '--quantum': a.opts.quantum = intArg('--quantum', val()); break;
       case '--mem': a.opts.memMiB = intArg('--mem', val()); break;
       case '--max-insns': a.maxInsns = intArg('--max-insns', val()); break;
       case '--exit-stats': a.exitStats = true; break;
@@ -49,6 +53,8 @@ export function parseArgs(argv: string[]): CliArgs {
         break;
       }
       case '--debugcon': { const d = val(); if (!d) throw new UsageError('--debugcon needs a file name (or - for stdout)'); a.debugcon = d; break; }
+      case '--disk': case '--disk-writeback': case '--load-addr': case '--bios': case '--cmdline': case '--module':
+        parseBootFlag(a.boot, flag, flag === '--disk-writeback' ? undefined : val()); break;
       case '--gdb': try { a.gdbPort = parseGdbAddress(val() ?? '').port; } catch (e) { throw new UsageError((e as Error).message); } break;
       default:
         if (t.startsWith('-')) throw new UsageError(`unknown option ${t}`);
@@ -56,7 +62,7 @@ export function parseArgs(argv: string[]): CliArgs {
         a.image = t;
     }
   }
-  if (!a.image) throw new UsageError('missing IMAGE');
+  if (!a.image && !a.boot.bios) throw new UsageError('missing IMAGE');
   return a;
 }
 
@@ -80,8 +86,15 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let image: Uint8Array;
+  let boot;
   try {
-    image = fs.readFileSync(args.image);
+    boot = readBootFiles(args.boot, args.image);
+  } catch (e) {
+    process.stderr.write(`vmm-debug: ${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    image = args.image ? fs.readFileSync(args.image) : new Uint8Array(0);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
@@ -104,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
       : (b: Uint8Array): void => { out.push(Buffer.from(b)); };
   let vm: Vm;
   try {
-    vm = Vm.fromImage(image, args.image, args.opts, { serialOut: (_p, b) => { out.push(Buffer.from(b)); }, debugConsoleOut });
+    vm = Vm.fromImage(image, args.image, args.opts, { serialOut: (_p, b) => { out.push(Buffer.from(b)); }, debugConsoleOut }, boot);
   } catch (e) {
     if (e instanceof ImageError || e instanceof VmOptionError) {
       process.stderr.write(`vmm-debug: ${e.message}\n`);
@@ -150,6 +163,7 @@ async function main(argv: string[]): Promise<number> {
     const st = vm.vmStats();
     process.stderr.write(`mmu ${st.mmu}: ${st.eptMaps} EPT mappings, ${st.injectedEvents} injected events\n`);
     if (st.shadow) process.stderr.write(`shadow: ${Object.entries(st.shadow).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+    if (vm.vcpuCount > 1) process.stderr.write(formatVcpuExitStats(vm.vcpuExitStats()));
   }
   if (!stop) {
     process.stderr.write(`vmm-debug: stopped after ${vm.icount} instructions (--max-insns)\n`);

@@ -45,6 +45,7 @@ describe('CPU self-tests in the guest (issue 3)', function () {
       'tlb_pge_toggle_flushes_global', 'tss_stack_switch_on_int_from_ring3', 'call_gate_to_ring0_with_params',
       'double_fault_gp_then_np', 'tf_single_step_traps', 'dr0_instruction_breakpoint_fault', 'dr1_data_write_breakpoint_trap',
       'lar_kernel_code', 'sysenter_sysexit', 'pae_paging_on', 'pae_nx_fetch_pf_id', 'pae_pf_reserved_bit',
+      'ss_not_present_ss', 'ss_push_beyond_stack_limit_ss', 'rf_set_in_fault_frame_no_breakpoint_refire', 'io_breakpoint_trap_after_out',
     ]) assert.match(r.stdout, new RegExp(`^PASS ${name}$`, 'm'), `${name} did not pass:\n${r.stdout}`);
     assert.match(r.stdout, /^INFO global entry after CR3 load: kept \(stale\)$/m);
     assert.doesNotMatch(r.stdout, /^INFO pae_pf_reserved_bit/m, 'the SDM error code (P with RSVD) on our CPU');

@@ -46,10 +46,10 @@ describe('DAP: launch and inspect', function () {
     assert.deepEqual(threads.body.threads.map((t) => [t.id, t.name]), [[1, 'vcpu0']]);
   });
 
-  it('smp 2 is refused with a clear message until application processors exist', async () => {
-    // One DAP thread per vCPU is the design (vcpu0, vcpu1, ...); this build runs one vCPU.
-    const msg = await expectError(dc.launchRequest({ image: guest('hello').path, smp: 2 } as never));
-    assert.match(msg, /smp > 1: application processors .* not implemented yet/);
+  it('smp 2 launches and stops on entry on vcpu0 (the BSP; the APs wait for SIPI)', async () => {
+    const { stopped } = await launchToEntry(dc, 'smp', { smp: 2 });
+    assert.equal(stopped.body.reason, 'entry');
+    assert.equal(stopped.body.threadId, 1);
   });
 
   it('stackTrace: the entry frame is named after the symbol and points at the ELF entry', async () => {

@@ -2,10 +2,11 @@
 // interpreter, compare registers (all but ESP), the memory window and the defined flags.
 import { Case, type Gen } from './gen';
 import { Rng } from './rng';
-import { CASE_IN, CASE_OUT, CODE_BYTES, MEM_SIZE, REC_MEM, runNative } from './native';
+import { CASE_IN, CASE_OUT, CODE_BYTES, MEM_SIZE, REC_MEM, runNative, to64, type Harness } from './native';
 import { Interp } from './interp';
 import { COMPARED, undefinedMask } from './flagMask';
 import { formatInsn } from '../../src/core/isa/disassembler';
+import { translate64 } from './translate64';
 
 const REGS = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 const h32 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
@@ -16,12 +17,12 @@ export interface GroupResult {
   undefinedAgreement: Map<string, [number, number]>;
 }
 
-export function runGroup(bin: string, name: string, gen: Gen, total: number, seed: number, addr16 = false, batch = 50000): GroupResult {
+export function runGroup(h: Harness, name: string, gen: Gen, total: number, seed: number, addr16 = false, batch = 50000): GroupResult {
   const rng = new Rng(seed);
   const interp = new Interp();
   const c = new Case(rng, addr16);
   const res: GroupResult = { cases: 0, mismatches: [], mismatchCount: 0, byInsn: new Map(), undefinedAgreement: new Map() };
-  const meta: { size: number; count: number; text: string }[] = [];
+  const meta: { size: number; count: number; text: string; bytes: number[] }[] = [];
   for (let done = 0; done < total; done += batch) {
     const n = Math.min(batch, total - done);
     const input = Buffer.alloc(n * CASE_IN);
@@ -29,9 +30,10 @@ export function runGroup(bin: string, name: string, gen: Gen, total: number, see
     for (let k = 0; k < n; k++) {
       do c.reset(); while (gen(c, rng) === false);
       c.serialize(input, k * CASE_IN);
-      meta.push({ size: c.size, count: c.count, text: c.hex() });
+      meta.push({ size: c.size, count: c.count, text: c.hex(), bytes: c.bytes.slice() });
     }
-    const out = runNative(bin, input, n);
+    // The x86-64 harness runs each instruction's 64-bit-mode translation; the interpreter the original.
+    const out = runNative(h, h.kind === 'x86-64' ? to64(input, n, meta.map((m) => m.bytes)) : input, n);
     for (let k = 0; k < n; k++) {
       const at = k * CASE_IN, ot = k * CASE_OUT;
       const r = interp.run(input, at);
@@ -69,7 +71,8 @@ export function runGroup(bin: string, name: string, gen: Gen, total: number, see
         const intRegs = REGS.map((nm, q) => `${nm}=${h32(r.regs[q])}`).join(' ');
         const memDiff = firstMemDiff(input, at, out, ot, r.mem);
         res.mismatches.push(
-          `[${name} seed=${seed} case=${done + k}] ${m.text}  (${formatInsn(interp.cpu.insn)}) count=${m.count} differs: ${diffs.join(', ')}\n` +
+          `[${name} seed=${seed} case=${done + k}, ${h.kind} harness] ${m.text}  (${formatInsn(interp.cpu.insn)}) count=${m.count} differs: ${diffs.join(', ')}\n` +
+          (h.kind === 'x86-64' ? `  natively ran the 64-bit-mode translation ${translated(m.bytes)}\n` : '') +
           `  in:     ${inRegs} eflags=${h32(input.readInt32LE(at + CODE_BYTES + 32))}\n` +
           `  native: ${natRegs} eflags=${h32(nf)}\n` +
           `  interp: ${intRegs} eflags=${h32(r.eflags)} (compared mask ${h32(cmpMask)})` + (memDiff ? `\n  ${memDiff}` : ''));
@@ -92,4 +95,9 @@ function firstMemDiff(input: Buffer, at: number, out: Buffer, ot: number, mem: U
     }
   }
   return '';
+}
+
+function translated(bytes: number[]): string {
+  const t = translate64(bytes, { lahfSahf: true });
+  return t.ok ? t.code.map((b) => b.toString(16).padStart(2, '0')).join(' ') : `(none: ${t.reason})`;
 }

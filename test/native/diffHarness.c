@@ -6,7 +6,7 @@
  * state to stdout. Build: gcc -m32 -ffreestanding -nostdlib -static -fno-pie -no-pie -O1.
  *
  * Case record (little-endian, CASE_IN bytes):
- *   u8  code[24]    the instruction followed by `jmp dword [BACK_PTR]` (FF 25 imm32)
+ *   u8  code[32]    the instruction followed by `jmp dword [BACK_PTR]` (FF 25 imm32)
  *   u32 regs[8]     EAX ECX EDX EBX ESP EBP ESI EDI (ESP is ignored: the instruction must not use it)
  *   u32 eflags      loaded with POPFD (arithmetic flags and DF only)
  *   u32 window      address of the memory window: MEM_BASE, or LOW_BASE for 16-bit addressing
@@ -29,7 +29,7 @@ typedef unsigned char u8;
 /* Below 64 KiB for 16-bit addressing: mapped only where vm.mmap_min_addr allows (the test checks). */
 #define LOW_PAGE 0x00007000u
 #define CASE_IN (CODE_BYTES + 32 + 4 + 4 + MEM_SIZE)
-#define CODE_BYTES 24
+#define CODE_BYTES 32
 #define CASE_OUT (32 + 4 + MEM_SIZE)
 #define BATCH 2048
 

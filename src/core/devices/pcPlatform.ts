@@ -13,6 +13,9 @@ import { VgaText } from './vgaText';
 import { PostCode, POST_PORT } from './postCode';
 import { DebugCon, DEBUGCON_PORT } from './debugCon';
 import { INSNS_PER_US, type VirtualClock } from './virtualClock';
+import type { IdeChannel } from './ide';
+import type { IdeDisk } from './ideDisk';
+import { attachIde } from './ideController';
 
 export interface PcPlatformOptions {
   ramBytes: number;
@@ -26,6 +29,8 @@ export interface PcPlatformOptions {
   onReset: () => void;
   /** The 8042 output port changed the A20 gate. */
   onA20?: (enabled: boolean) => void;
+  /** IDE disks: primary master, primary slave, secondary master, secondary slave. */
+  disks?: IdeDisk[];
 }
 
 const hex = (v: number, w = 2): string => '0x' + (v >>> 0).toString(16).padStart(w, '0');
@@ -39,6 +44,8 @@ export class PcPlatform {
   readonly vga: VgaText;
   readonly post = new PostCode();
   readonly debugCon: DebugCon;
+  /** IDE primary (IRQ 14) and secondary (IRQ 15) channels. */
+  readonly ide: [IdeChannel, IdeChannel];
 
   constructor(readonly clock: VirtualClock, ports: PortBus, o: PcPlatformOptions) {
     const pic = this.pic;
@@ -60,6 +67,7 @@ export class PcPlatform {
     ports.register(this.debugCon, DEBUGCON_PORT, 1);
     clock.register(this.pit);
     clock.register(this.rtc);
+    this.ide = attachIde(ports, (irq, l) => pic.setIrq(irq, l), o.disks ?? []);
   }
 
   /** Everything with state, in save order. */

@@ -182,6 +182,8 @@ export class DualPic8259 implements PortDevice, Snapshotable {
   readonly slave = new Pic8259Chip(false);
   /** Interrupts delivered to the CPU (INTA cycles with a real vector). */
   acknowledged = 0;
+  /** Sees every ISA IRQ line change too (the I/O APIC's inputs are wired in parallel: vmm/apicBus.ts). */
+  irqTap: ((irq: number, level: boolean) => void) | null = null;
   /** Called when the INT output to the CPU may have gone high (the VMM kicks a running vCPU). */
   onInterrupt: () => void = () => undefined;
 
@@ -193,6 +195,7 @@ export class DualPic8259 implements PortDevice, Snapshotable {
 
   /** Drive IRQ line 0-15 to `level` (a device's interrupt output). */
   setIrq(irq: number, level: boolean): void {
+    this.irqTap?.(irq, level);
     if (irq >= 8) this.slave.setLine(irq - 8, level);
     else if (irq !== CASCADE_IR) this.master.setLine(irq, level);
     this.update();

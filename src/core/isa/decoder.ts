@@ -91,6 +91,15 @@ export class Decoder {
       }
     }
     if (!def) return this.fail(DecodeFault.InvalidOpcode);
+    // LOCK is #UD unless the instruction is one of the lockable ones with a memory destination
+    // (SDM Vol. 2 LOCK: "#UD If the LOCK prefix is used but the destination is not a memory operand").
+    if (lock && (!def.lockable || mod === 3)) return this.fail(DecodeFault.InvalidOpcode);
+    // "NP" in the SDM opcode column: a 66/F2/F3 prefix makes the encoding invalid (VMPTRLD, VMREAD...).
+    if (def.noPrefix && (has66 || rep)) return this.fail(DecodeFault.InvalidOpcode);
+    // MOV to/from Sreg: ModRM.reg 6 and 7 name no segment register; loading CS with MOV is #UD (SDM Vol. 2 MOV).
+    if ((opcode === 0x8c || opcode === 0x8e) && (reg > 5 || (opcode === 0x8e && reg === 1))) return this.fail(DecodeFault.InvalidOpcode);
+    // MOV to/from CR1, CR5-CR7 is #UD (SDM Vol. 2 MOV—Move to/from Control Registers); CR8 exists only in 64-bit mode.
+    if ((opcode === 0x0f20 || opcode === 0x0f22) && (reg === 1 || reg > 4)) return this.fail(DecodeFault.InvalidOpcode);
     if (def.prefix === 0x66) opSize = defaultSize;
     if (def.prefix === 0xf3 || def.prefix === 0xf2) rep = 0;
 

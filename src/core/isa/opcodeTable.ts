@@ -57,6 +57,8 @@ export interface OpcodeDef {
   rep?: boolean;
   /** LOCK allowed (with a memory destination). */
   lockable?: boolean;
+  /** "NP" in the SDM opcode column: a 66, F2 or F3 prefix makes the encoding invalid (#UD). */
+  noPrefix?: boolean;
   /**
    * Arithmetic flags SDM Vol. 2 ("Flags Affected") leaves undefined after this instruction, by name
    * ('AF', 'SF ZF AF PF'). Shifts and rotates list what is undefined for a multi-bit count; their
@@ -325,8 +327,8 @@ d(0x0f32, 'rdmsr', '', 'rdmsr', 'Read model-specific register ECX into EDX:EAX',
 d(0x0f33, 'rdpmc', '', 'rdpmc', 'Read performance counter', { exit: { reason: 'RDPMC', when: 'RDPMC exiting' } });
 d(0x0f34, 'sysenter', '', 'sysenter', 'Fast system call');
 d(0x0f35, 'sysexit', '', 'sysexit', 'Fast return from system call', { privileged: true });
-d(0x0f78, 'vmread', 'Ed,Gd', 'vmx', 'Read a VMCS field', { exit: { reason: 'VMREAD', when: 'always (unless VMCS shadowing)' } });
-d(0x0f79, 'vmwrite', 'Gd,Ed', 'vmx', 'Write a VMCS field', { exit: { reason: 'VMWRITE', when: 'always (unless VMCS shadowing)' } });
+d(0x0f78, 'vmread', 'Ed,Gd', 'vmx', 'Read a VMCS field', { noPrefix: true, exit: { reason: 'VMREAD', when: 'always (unless VMCS shadowing)' } });
+d(0x0f79, 'vmwrite', 'Gd,Ed', 'vmx', 'Write a VMCS field', { noPrefix: true, exit: { reason: 'VMWRITE', when: 'always (unless VMCS shadowing)' } });
 d(0x0fa2, 'cpuid', '', 'cpuid', 'CPU identification', { sensitive: 'behavior', sensitiveWhy: 'Reveals the real processor.', exit: { reason: 'CPUID', when: 'always' } });
 d(0x0fa3, 'bt', 'Ev,Gv', 'bt', 'Bit test');
 d(0x0fab, 'bts', 'Ev,Gv', 'bt', 'Bit test and set', { lockable: true });
@@ -353,10 +355,10 @@ d(0x0fbd, 'bsr', 'Gv,Ev', 'bsr', 'Bit scan reverse');
 d(0x0fc0, 'xadd', 'Eb,Gb', 'xadd', 'Exchange and add', { lockable: true });
 d(0x0fc1, 'xadd', 'Ev,Gv', 'xadd', 'Exchange and add', { lockable: true });
 d(0x0fc7, 'cmpxchg8b', 'Mq', 'cmpxchg8b', 'Compare and exchange 8 bytes', { ext: 1, form: 'mem', lockable: true });
-d(0x0fc7, 'vmptrld', 'Mq', 'vmx', 'Load the current-VMCS pointer', { ext: 6, form: 'mem', exit: { reason: 'VMPTRLD', when: 'always' } });
+d(0x0fc7, 'vmptrld', 'Mq', 'vmx', 'Load the current-VMCS pointer', { ext: 6, noPrefix: true, form: 'mem', exit: { reason: 'VMPTRLD', when: 'always' } });
 d(0x0fc7, 'vmclear', 'Mq', 'vmx', 'Clear a VMCS', { ext: 6, prefix: 0x66, form: 'mem', exit: { reason: 'VMCLEAR', when: 'always' } });
 d(0x0fc7, 'vmxon', 'Mq', 'vmx', 'Enter VMX operation', { ext: 6, prefix: 0xf3, form: 'mem', exit: { reason: 'VMXON', when: 'always' } });
-d(0x0fc7, 'vmptrst', 'Mq', 'vmx', 'Store the current-VMCS pointer', { ext: 7, form: 'mem', exit: { reason: 'VMPTRST', when: 'always' } });
+d(0x0fc7, 'vmptrst', 'Mq', 'vmx', 'Store the current-VMCS pointer', { ext: 7, noPrefix: true, form: 'mem', exit: { reason: 'VMPTRST', when: 'always' } });
 
 // Undefined flags per instruction (SDM Vol. 2, each instruction's "Flags Affected"; the table and
 // what this CPU produces for them: docs/cpu/undefinedFlags.md).

@@ -11,7 +11,8 @@ import { Uart16550 } from '../devices/uart16550';
 import { PcPlatform } from '../devices/pcPlatform';
 import { RTC_DEFAULT_START } from '../devices/cmosRtc';
 import { InterruptState, kickVcpus } from '../vmm/irqInjection';
-import { loadImage } from './loadImage';
+import { bootMachine, planBoot, type BootOptions } from './bootImage';
+import type { BiosServices } from './firmware/biosServices';
 import { ImageFormatError } from './elf';
 import { ActiveFilters, filterInfos } from '../debug/exitFilters';
 import { registersView, type GuestRegs } from '../debug/registersView';
@@ -28,6 +29,9 @@ import type { Snapshotable, StateReader, StateWriter } from '../time/stateIo';
 import { stateHash } from '../time/stateHash';
 import { loadSnapshot, saveSnapshot } from '../time/snapshot';
 import { Watchpoints, type DataBreakpointSpec } from '../debug/dataBreakpoints';
+import { DEFAULT_QUANTUM } from '../vmm/smpScheduler';
+import { isaIrqToGsi } from '../devices/apicAddresses';
+import { apicDevices, vcpuExitStats, type VcpuExitStats } from './smpViews';
 
 export type MmuMode = 'ept' | 'shadow';
 /** Input-log channel of the keyboard (serial ports are channels 0-3). */
@@ -44,6 +48,8 @@ export interface VmOptions {
   shadowSync?: ShadowSync;
   /** RTC start time in Unix seconds (default 2024-01-01 00:00:00 UTC); it advances with virtual time. */
   rtcStart?: number;
+  /** Instructions per vCPU scheduling turn with smp > 1 (default 1000; vmm/smpScheduler.ts). */
+  quantum?: number;
 }
 
 /** Vm.vmStats(): per-VM statistics of memory virtualization. */
@@ -69,12 +75,13 @@ export function validateOptions(o: VmOptions): Required<VmOptions> {
   if (shadowSync !== 'lazy' && shadowSync !== 'eager') throw new VmOptionError(`shadowSync must be "lazy" or "eager", got "${String(shadowSync)}"`);
   const smp = o.smp ?? 1;
   if (!Number.isInteger(smp) || smp < 1 || smp > 8) throw new VmOptionError(`smp must be an integer from 1 to 8, got ${String(smp)}`);
-  if (smp > 1) throw new VmOptionError('smp > 1: application processors (INIT/SIPI) are not implemented yet in this build; use smp 1');
   const memMiB = o.memMiB ?? 32;
   if (!Number.isInteger(memMiB) || memMiB < 2 || memMiB > 1536) throw new VmOptionError(`memory must be an integer number of MiB from 2 to 1536, got ${String(memMiB)}`);
   const rtcStart = o.rtcStart ?? RTC_DEFAULT_START;
   if (!Number.isInteger(rtcStart) || rtcStart < 0 || rtcStart > 4_102_444_799) throw new VmOptionError(`rtcStart must be Unix seconds from 0 to 4102444799 (year 2099), got ${String(rtcStart)}`);
-  return { mmu, shadowSync, smp, memMiB, rtcStart };
+  const quantum = o.quantum ?? DEFAULT_QUANTUM;
+  if (!Number.isInteger(quantum) || quantum < 1 || quantum > 10_000_000) throw new VmOptionError(`quantum must be an integer number of instructions from 1 to 10000000, got ${String(quantum)}`);
+  return { mmu, shadowSync, smp, memMiB, rtcStart, quantum };
 }
 
 export class Vm {
@@ -84,6 +91,10 @@ export class Vm {
   /** DWARF line tables and functions of the image (empty without -g); problems are in `debugInfo.warnings`. */
   readonly debugInfo: DebugInfo;
   readonly uart: Uart16550;
+  /** COM2 (0x2F8, IRQ 3). */
+  readonly uart2: Uart16550;
+  /** The paravirtual BIOS (null with a user --bios ROM). */
+  readonly bios: BiosServices | null;
   /** The PC's legacy devices: PIC pair, PIT, RTC/CMOS, 8042, VGA text, POST codes, debug console. */
   readonly platform: PcPlatform;
   private readonly irqState: InterruptState;
@@ -93,36 +104,51 @@ export class Vm {
   private readonly scratch = new Insn();
 
   /** Build a VM and load `image`. Throws ImageError / VmOptionError with a clear message. */
-  static fromImage(image: Uint8Array, imageName: string, opts: VmOptions, host: HostServices): Vm {
-    return new Vm(image, imageName, validateOptions(opts), host);
+  static fromImage(image: Uint8Array, imageName: string, opts: VmOptions, host: HostServices, boot: BootOptions = {}): Vm {
+    return new Vm(image, imageName, validateOptions(opts), host, boot);
   }
   static exitFilters(): ExitFilterInfo[] { return filterInfos(); }
 
-  private constructor(image: Uint8Array, name: string, o: Required<VmOptions>, host: HostServices) {
-    this.vmm = new Vmm({ memMiB: o.memMiB, smp: o.smp, mmu: o.mmu, shadowSync: o.shadowSync });
+  private constructor(image: Uint8Array, name: string, o: Required<VmOptions>, host: HostServices, bootOpts: BootOptions = {}) {
+    let plan;
+    try {
+      plan = planBoot(image, name, bootOpts);
+    } catch (e) {
+      if (e instanceof ImageFormatError) throw new ImageError(e.message);
+      throw e;
+    }
+    this.vmm = new Vmm({ memMiB: o.memMiB, smp: o.smp, mmu: o.mmu, shadowSync: o.shadowSync, quantum: o.quantum });
     const com1 = new Uint8Array(1);
     // Output while replaying recorded history was already shown the first time (time travel).
-    this.uart = new Uart16550(0, 0x3f8, (b) => { com1[0] = b; if (!this.timeline?.replaying) host.serialOut(0, com1); });
+    this.uart = new Uart16550(0, 0x3f8, (b) => { com1[0] = b; if (!this.timeline?.replaying) host.serialOut(0, com1); }, (l) => this.platform.pic.setIrq(4, l));
     this.vmm.ports.register(this.uart, 0x3f8, 8);
+    const com2 = new Uint8Array(1);
+    this.uart2 = new Uart16550(1, 0x2f8, (b) => { com2[0] = b; if (!this.timeline?.replaying) host.serialOut(1, com2); }, (l) => this.platform.pic.setIrq(3, l));
+    this.vmm.ports.register(this.uart2, 0x2f8, 8);
     this.platform = new PcPlatform(this.vmm.clock, this.vmm.ports, {
       ramBytes: o.memMiB * 1024 * 1024,
       rtcStart: o.rtcStart,
       readGpa: (gpa) => this.vmm.memory.read8(gpa),
       debugConsoleOut: (b) => { if (!this.timeline?.replaying) host.debugConsoleOut?.(b); },
       onReset: () => { this.vmm.stopRequest = 'the guest reset the machine through the 8042 keyboard controller (reset line): the VM stopped'; },
+      disks: plan.disks,
     });
     this.vmm.irqChip = this.platform.pic;
     this.platform.pic.onInterrupt = () => kickVcpus(this.vmm);
+    // ISA IRQ lines reach the I/O APIC too (IRQ0 on GSI 2; apicAddresses.ts).
+    this.platform.pic.irqTap = (irq, level) => this.vmm.apic.isaIrq(isaIrqToGsi(irq), level);
     this.irqState = new InterruptState(this.vmm);
     this.vmm.consoleOut = (b) => { com1[0] = b; if (!this.timeline?.replaying) host.serialOut(0, com1); };
     let loaded;
     try {
-      loaded = loadImage(image, name, this.vmm.memory);
+      loaded = bootMachine(image, name, plan, bootOpts, this.vmm, this.platform, o.smp, [0x3f8, 0x2f8]);
     } catch (e) {
       if (e instanceof ImageFormatError) throw new ImageError(e.message);
       throw e;
     }
     this.imageKind = loaded.kind;
+    this.bios = loaded.bios;
+    if (this.bios) { const b = this.bios; this.vmm.firmwareCall = (v) => b.call(v); }
     this.symbols = loaded.symbols.map((s) => ({ name: s.name, address: s.address, size: s.size }));
     let debugInfo = DebugInfo.empty();
     try {
@@ -176,8 +202,19 @@ export class Vm {
   /** Run up to `budget` instructions. Returns why it stopped, or null when the budget ran out first. */
   run(budget: number): StopEvent | null {
     if (this.timeline) return this.timeline.run(budget);
-    return this.safely(0, () => this.vmm.run(this.vmm.vcpus[0], budget));
+    return this.safely(0, () => this.runVcpus(budget));
   }
+  /** One vCPU: it runs alone; several: the round-robin scheduler (vmm/smpScheduler.ts). */
+  private runVcpus(budget: number): StopEvent | null {
+    if (this.vmm.vcpus.length === 1) return this.vmm.run(this.vmm.vcpus[0], budget);
+    return this.vmm.sched.run(budget);
+  }
+  /** The vCPU the last run or step ended on (the debugger's stopped thread). */
+  get lastVcpu(): number { return this.vmm.vcpus.length === 1 ? 0 : this.vmm.sched.lastVcpu; }
+  /** Per-vCPU exit counts, INIT/SIPI and local/I/O APIC accesses (`--exit-stats`). */
+  vcpuExitStats(): VcpuExitStats[] { return vcpuExitStats(this.vmm); }
+  /** Local APIC and I/O APIC state for the Devices view. */
+  apicDevices(): GroupView[] { return apicDevices(this.vmm); }
   /** One guest instruction on `vcpu`; when stopped at a VM exit, finish handling it and stop at the next guest instruction. */
   step(vcpu: number): StopEvent {
     // A step retires one guest instruction: exits handled on the way (an EPT violation mapping the
@@ -186,6 +223,12 @@ export class Vm {
     const start = v.cpu.icount;
     let s: StopEvent | null = null;
     this.timeline?.beforeStep();
+    if (this.vmm.vcpus.length > 1) {
+      // Several vCPUs: the others run their turns meanwhile, so a step never changes the schedule.
+      s = this.safely(vcpu, () => this.vmm.sched.step(vcpu));
+      this.timeline?.afterMove(s, s?.kind === 'step' && v.inGuest && !v.pendingExit && v.cpu.icount !== start);
+      return s ?? { kind: 'step', vcpu };
+    }
     for (let k = 0; k < 64; k++) {
       s = this.safely(vcpu, () => this.vmm.run(v, 1, true));
       if (!s || s.kind !== 'step' || v.cpu.icount !== start) break;
@@ -318,6 +361,7 @@ export class Vm {
   }
   private deliverInput(port: number, bytes: Uint8Array): void {
     if (port === KEYBOARD_INPUT) this.platform.kbd.keyboardInput(bytes);
+    else if (port === 1) this.uart2.receive(bytes);
     else this.uart.receive(bytes);
   }
   /** Device state for the debugger's Devices view. */
@@ -347,7 +391,7 @@ export class Vm {
     host: this.vmm.host,
     icount: () => this.icount,
     components: () => this.stateComponents(),
-    runChunk: (budget, resume) => this.safely(0, () => this.vmm.run(this.vmm.vcpus[0], budget), resume),
+    runChunk: (budget, resume) => this.safely(0, () => this.runVcpus(budget), resume),
     deliverInput: (port, bytes) => this.deliverInput(port, bytes),
     ended: () => this.final !== null,
     setStopsEnabled: (on) => {

@@ -5,6 +5,7 @@
 import type { VCpu } from '../vmm/vcpu';
 import type { Vmm } from '../vmm/vmm';
 import { CpuState } from './cpuState';
+import { SmpState } from './smpState';
 import { restoreVmcsInto, saveVmcs } from '../hw/vmx/vmcs';
 import type { ExitEvent } from '../debug/debugApi';
 import { StateFormatError, type Snapshotable, type StateReader, type StateWriter } from './stateIo';
@@ -93,5 +94,7 @@ export function vmmComponents(vmm: Vmm): Snapshotable[] {
   out.push(new VmmState(vmm));
   if (vmm.shadow) out.push(vmm.shadow); // after the host allocator: the shadow MMU's page pool lives in it
   for (const d of vmm.ports.devices) if ('saveState' in d) out.push(d as unknown as Snapshotable);
+  // Issues 4/5: the local APICs, the I/O APIC and the scheduler with the vCPUs' SMP bookkeeping.
+  out.push(...vmm.apic.lapics, vmm.apic.ioapic, new SmpState(vmm));
   return out;
 }

@@ -11,6 +11,11 @@ import {
 import { withShadowEfer, withShadowPageFaults } from './handlers/handleShadowPageFault';
 import { withShadowCrAccess } from './handlers/handleCr3';
 import { handleInvlpg } from './handlers/handleInvlpg';
+import { handleInitSignal, handleSipi } from './handlers/handleInitSipi';
+import { withRealModeHandoff } from './realModeHandoff';
+import { handleTaskSwitch } from './handlers/handleTaskSwitch';
+import { withIdtVectoring } from './handlers/handleVectoring';
+import { withIoBreakpoints } from './handlers/handleIoBreakpoint';
 
 export const EXIT_HANDLERS: (ExitHandler | undefined)[] = [];
 // Shadow paging (vmm.shadow): #PF exits, CR3 / CR0 / CR4 accesses and INVLPG go to the shadow MMU first.
@@ -19,13 +24,16 @@ EXIT_HANDLERS[ExitReason.TRIPLE_FAULT] = handleTripleFault;
 EXIT_HANDLERS[ExitReason.CPUID] = handleCpuid;
 EXIT_HANDLERS[ExitReason.HLT] = handleHlt;
 EXIT_HANDLERS[ExitReason.VMCALL] = handleVmcall;
-EXIT_HANDLERS[ExitReason.CR_ACCESS] = withShadowCrAccess(handleCrAccess);
+EXIT_HANDLERS[ExitReason.CR_ACCESS] = withRealModeHandoff(withShadowCrAccess(handleCrAccess));
 EXIT_HANDLERS[ExitReason.INVLPG] = handleInvlpg;
-EXIT_HANDLERS[ExitReason.IO_INSTRUCTION] = handleIo;
+EXIT_HANDLERS[ExitReason.IO_INSTRUCTION] = withIoBreakpoints(handleIo);
 EXIT_HANDLERS[ExitReason.MSR_READ] = handleMsr;
 EXIT_HANDLERS[ExitReason.MSR_WRITE] = withShadowEfer(handleMsr);
-EXIT_HANDLERS[ExitReason.EPT_VIOLATION] = handleEptViolation;
+EXIT_HANDLERS[ExitReason.EPT_VIOLATION] = withIdtVectoring(handleEptViolation);
 EXIT_HANDLERS[ExitReason.EPT_MISCONFIG] = handleEptMisconfig;
 EXIT_HANDLERS[ExitReason.EXTERNAL_INTERRUPT] = handleExternalInterrupt;
 EXIT_HANDLERS[ExitReason.INTERRUPT_WINDOW] = handleInterruptWindow;
 EXIT_HANDLERS[ExitReason.PREEMPTION_TIMER] = handlePreemptionTimer;
+EXIT_HANDLERS[ExitReason.INIT_SIGNAL] = handleInitSignal;
+EXIT_HANDLERS[ExitReason.SIPI] = handleSipi;
+EXIT_HANDLERS[ExitReason.TASK_SWITCH] = handleTaskSwitch;

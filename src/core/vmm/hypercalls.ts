@@ -10,6 +10,8 @@ export const HC_CONSOLE_PUTC = 1, HC_EXIT = 2, KVM_ENOSYS = 1000;
 
 export function dispatchHypercall(vmm: Vmm, vcpu: VCpu): StopEvent | undefined {
   const r = vcpu.regs;
+  // A VMCALL in a real-mode BIOS stub is a BIOS service (machine/firmware/biosServices.ts), not a hypercall.
+  if (vmm.firmwareCall) { const fw = vmm.firmwareCall(vcpu); if (fw !== false) return fw; }
   switch (r[0]) {
     case HC_CONSOLE_PUTC: vmm.consoleOut(r[3] & 0xff); r[0] = 0; return undefined;
     case HC_EXIT: return { kind: 'exited', vcpu: vcpu.id, status: ((r[3] << 1) | 1) >>> 0 };

@@ -30,7 +30,9 @@ export interface InterruptController {
   canAccept(irq: number): boolean;
 }
 
-export const ACTIVITY_ACTIVE = 0, ACTIVITY_HLT = 1;
+export const ACTIVITY_ACTIVE = 0, ACTIVITY_HLT = 1, ACTIVITY_WAIT_SIPI = 3;
+/** prepareEntry's answer for a halted vCPU of a multiprocessor VM: not entered now; the scheduler moves on (smpScheduler.ts). */
+export const BLOCKED: StopEvent = { kind: 'pause', vcpu: -1 };
 const RFLAGS_IF = 0x200;
 /** Upper bound on deadlines skipped for one idle vCPU before giving up (a guard; never reached when canAccept is exact). */
 const MAX_IDLE_STEPS = 10_000;
@@ -62,6 +64,19 @@ export function injectPendingInterrupt(vcpu: VCpu, ic: InterruptController): boo
   return injected;
 }
 
+/** An NMI pending at the vCPU's local APIC is injected (type 2, vector 2; SDM 26.6) when no event is queued and NMIs are not blocked. */
+function injectNmi(vcpu: VCpu): boolean {
+  const irq = vcpu.irq!;
+  if (!irq.nmiPending()) return false;
+  const v = vcpu.vmcs;
+  if ((v.read(VMCS.VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) || (v.read(VMCS.GUEST_INTERRUPTIBILITY_INFO) & 0xb)) return false;
+  irq.takeNmi();
+  v.write(VMCS.VM_ENTRY_INTR_INFO_FIELD, (2 | (2 << 8) | INTR_INFO_VALID) >>> 0);
+  v.write(VMCS.GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+  vcpu.injected++;
+  return true;
+}
+
 function idleForGood(vcpu: VCpu): StopEvent {
   const ifSet = (vcpu.vmcs.read(VMCS.GUEST_RFLAGS) & RFLAGS_IF) !== 0;
   return {
@@ -91,9 +106,15 @@ function armPreemptionTimer(vmm: Vmm, vcpu: VCpu): void {
 /** Everything the hypervisor does about interrupts and time before entering `vcpu`. A stop when the vCPU can never wake. */
 export function prepareEntry(vmm: Vmm, vcpu: VCpu): StopEvent | undefined {
   const clock = vmm.clock;
-  const ic = vmm.irqChip;
   clock.runDue();
   const v = vcpu.vmcs;
+  // Waiting for SIPI: nothing is injected (SDM 26.3.1.5); the processor waits in the guest (smpScheduler.ts).
+  if (v.read(VMCS.GUEST_ACTIVITY_STATE) === ACTIVITY_WAIT_SIPI) {
+    v.write(VMCS.CPU_BASED_VM_EXEC_CONTROL, v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL) & ~P.CPU_BASED_INTR_WINDOW_EXITING);
+    return undefined;
+  }
+  const ic = vcpu.irq ?? vmm.irqChip;
+  if (vcpu.irq && injectNmi(vcpu)) { armPreemptionTimer(vmm, vcpu); return undefined; }
   if (!ic) {
     if (v.read(VMCS.GUEST_ACTIVITY_STATE) === ACTIVITY_HLT) return idleForGood(vcpu);
     return undefined;
@@ -101,6 +122,8 @@ export function prepareEntry(vmm: Vmm, vcpu: VCpu): StopEvent | undefined {
   for (let k = 0; ; k++) {
     if (injectPendingInterrupt(vcpu, ic)) break;
     if (v.read(VMCS.GUEST_ACTIVITY_STATE) !== ACTIVITY_HLT) break;
+    // Several vCPUs: the scheduler skips idle time only when every vCPU is blocked.
+    if (vmm.vcpus.length > 1) { vcpu.blocked = true; return BLOCKED; }
     // Halted and nothing to deliver: skip to the next deadline that could wake it (QEMU's icount warp).
     if (!(v.read(VMCS.GUEST_RFLAGS) & RFLAGS_IF) || k >= MAX_IDLE_STEPS) return idleForGood(vcpu);
     const t = clock.nextDeadline((irq) => ic.canAccept(irq));

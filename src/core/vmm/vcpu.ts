@@ -6,6 +6,7 @@ import { VmxCpu } from '../hw/vmx/vmxCpu';
 import { Vmcs } from '../hw/vmx/vmcs';
 import type { HostPhysMem } from '../hw/physMem';
 import type { ExitEvent } from '../debug/debugApi';
+import type { VcpuInterrupts } from './vcpuInterrupts';
 
 export class VCpu {
   readonly cpu: Cpu;
@@ -20,6 +21,20 @@ export class VCpu {
   /** Exits by basic reason. */
   readonly exitCounts = new Float64Array(128);
   injected = 0;
+  // ---- SMP and APIC (issues 4 and 5; saved by time/smpState.ts)
+  /** An INIT / a SIPI (vector, -1: none) from the APIC bus, delivered to the processor at its next turn (smpScheduler.ts). */
+  pendingInit = false;
+  pendingSipi = -1;
+  /** Halted or waiting for SIPI with nothing to deliver: the scheduler passes over it. */
+  blocked = false;
+  /** Under shadow paging: running its real-mode start-up on EPT (realModeHandoff.ts). */
+  realModeOnEpt = false;
+  /** Guest accesses to emulated MMIO (local APIC, I/O APIC) by this vCPU. */
+  mmioExits = 0;
+  /** Started by a SIPI (application processors). */
+  started = false;
+  /** Its interrupt sources (local APIC, the PIC through LINT0), set by the VMM's APIC system. */
+  irq: VcpuInterrupts | null = null;
 
   constructor(readonly id: number, mem: HostPhysMem) {
     this.cpu = new Cpu(id, mem);

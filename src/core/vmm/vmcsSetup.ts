@@ -20,6 +20,11 @@ export interface BootState {
   mode: 'protected' | 'real';
   gdtBase: number;
   gdtLimit: number;
+  /** Real mode only: CS selector and base (default 0 / 0; the reset vector uses F000 / FFFF0000). */
+  csSel?: number;
+  csBase?: number;
+  /** EDX at start (boot sectors: DL = boot drive; reset: the processor signature). */
+  edx?: number;
 }
 
 export const HOST_CS = 0x08, HOST_DS = 0x10, HOST_TR = 0x18;
@@ -34,8 +39,9 @@ export function setupVmcs(v: Vmcs, caps: Map<number, bigint>, mem: HostPhysMem, 
     P.CPU_BASED_HLT_EXITING | P.CPU_BASED_USE_IO_BITMAPS | P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
   w(VMCS.SECONDARY_VM_EXEC_CONTROL, adjustControls(caps.get(VMX_MSR.IA32_VMX_PROCBASED_CTLS2)!,
     S.SECONDARY_EXEC_ENABLE_EPT | S.SECONDARY_EXEC_UNRESTRICTED_GUEST));
-  w(VMCS.VM_EXIT_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_EXIT_CTLS)!, Ex.VM_EXIT_SAVE_IA32_PAT | Ex.VM_EXIT_LOAD_IA32_PAT | Ex.VM_EXIT_SAVE_IA32_EFER));
-  w(VMCS.VM_ENTRY_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_ENTRY_CTLS)!, En.VM_ENTRY_LOAD_IA32_PAT | En.VM_ENTRY_LOAD_IA32_EFER));
+  // Save / load debug controls: the guest's DR7 and IA32_DEBUGCTL survive every exit (SDM 27.3.1, 26.3.2.1).
+  w(VMCS.VM_EXIT_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_EXIT_CTLS)!, Ex.VM_EXIT_SAVE_IA32_PAT | Ex.VM_EXIT_LOAD_IA32_PAT | Ex.VM_EXIT_SAVE_IA32_EFER | Ex.VM_EXIT_SAVE_DEBUG_CONTROLS));
+  w(VMCS.VM_ENTRY_CONTROLS, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_ENTRY_CTLS)!, En.VM_ENTRY_LOAD_IA32_PAT | En.VM_ENTRY_LOAD_IA32_EFER | En.VM_ENTRY_LOAD_DEBUG_CONTROLS));
   w(VMCS.EXCEPTION_BITMAP, 0);
   w(VMCS.IO_BITMAP_A, ioBitmaps[0]);
   w(VMCS.IO_BITMAP_B, ioBitmaps[1]);
@@ -68,7 +74,7 @@ export function setupVmcs(v: Vmcs, caps: Map<number, bigint>, mem: HostPhysMem, 
     seg(1, 0x08, 0, 0xffffffff, 0xc09b);
     for (const s of [0, 2, 3, 4, 5]) seg(s, 0x10, 0, 0xffffffff, 0xc093);
   } else {
-    seg(1, 0, 0, 0xffff, 0x9b);
+    seg(1, boot.csSel ?? 0, boot.csBase ?? 0, 0xffff, 0x9b);
     for (const s of [0, 2, 3, 4, 5]) seg(s, 0, 0, 0xffff, 0x93);
   }
   seg(6, 0, 0, 0, 0x10000);      // LDTR unusable

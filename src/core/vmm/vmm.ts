@@ -22,7 +22,13 @@ import { Decoder } from '../isa/decoder';
 import { Insn } from '../isa/insn';
 import { gvaToGpa } from './guestVirt';
 import { VirtualClock } from '../devices/virtualClock';
-import { prepareEntry, type InterruptController } from './irqInjection';
+import { BLOCKED, prepareEntry, type InterruptController } from './irqInjection';
+import { MmioBus } from './mmioBus';
+import { ApicSystem } from './apicBus';
+import { VcpuInterrupts } from './vcpuInterrupts';
+import { loadRealModeState } from './handlers/handleInitSipi';
+import { ActivityState } from '../hw/vmx/vmxControls';
+import { SmpScheduler } from './smpScheduler';
 import type { Snapshotable } from '../time/stateIo';
 import { vmmComponents } from '../time/vmmState';
 
@@ -32,6 +38,8 @@ export interface VmmConfig {
   mmu?: 'ept' | 'shadow'; shadowSync?: ShadowSync;
   /** Most host pages the shadow tables may use (default 1024); the cache is zapped when they run out. */
   shadowPages?: number;
+  /** Instructions per scheduling turn with several vCPUs (default smpScheduler.ts DEFAULT_QUANTUM). */
+  quantum?: number;
 }
 
 /** Decides whether the debugger stops at an exit (returns the filter id) — set by the Vm facade. */
@@ -46,11 +54,20 @@ export class Vmm {
   readonly vcpus: VCpu[] = [];
   readonly exitLog = new ExitLog();
   readonly msrs = new VirtualMsrs();
-  readonly stats = { eptMaps: 0 };
+  readonly stats = { eptMaps: 0, mmioExits: 0 };
+  /** Guest-physical MMIO regions the VMM emulates (the local and I/O APIC pages). */
+  readonly mmio = new MmioBus();
+  /** Local APICs (one per vCPU), the I/O APIC and the APIC bus (apicBus.ts). */
+  readonly apic: ApicSystem;
+  /** Round-robin scheduler of the vCPUs (smpScheduler.ts); quantum from VmmConfig.quantum. */
+  readonly sched: SmpScheduler;
   /** The shadow MMU when the VM runs with shadow page tables (launch `mmu: "shadow"`), else null (EPT). */
   readonly shadow: ShadowMmu | null;
-  /** Guest time: the instruction count plus skipped idle time (devices/virtualClock.ts). */
-  readonly clock = new VirtualClock(() => (this.vcpus.length ? this.vcpus[0].cpu.icount : 0));
+  /**
+   * Guest time: the instructions retired by all vCPUs plus skipped idle time (devices/virtualClock.ts;
+   * QEMU's icount in round-robin mode counts the same way). With one vCPU it is that vCPU's icount.
+   */
+  readonly clock = new VirtualClock(() => { let n = 0; for (const v of this.vcpus) n += v.cpu.icount; return n; });
   /** The virtual interrupt controller (the PC's 8259A pair), set by the machine; null: no interrupts. */
   irqChip: InterruptController | null = null;
   /** A device asked to stop the VM (the 8042 reset line): the reason, shown to the user. */
@@ -61,6 +78,8 @@ export class Vmm {
   exitFilter: ExitFilterFn = () => undefined;
   /** Called for every exit (the CLI's `--trace exits`); null when nobody listens. */
   exitTrace: ((e: ExitEvent) => void) | null = null;
+  /** The paravirtual BIOS (machine/firmware): serves a VMCALL from a BIOS stub; false when it is not one. */
+  firmwareCall: ((vcpu: VCpu) => StopEvent | undefined | false) | null = null;
   /** Hypervisor console output (HC_CONSOLE_PUTC). */
   consoleOut: (byte: number) => void = () => undefined;
   private readonly decoder = new Decoder();
@@ -82,6 +101,37 @@ export class Vmm {
     this.ports.register(this.debugExit, DEBUG_EXIT_PORT, 4);
     this.shadow = cfg.mmu === 'shadow' ? new ShadowMmu(this.host, this.memory, this.emptyBusPage, cfg.shadowSync ?? 'lazy', cfg.shadowPages) : null;
     for (let k = 0; k < cfg.smp; k++) this.vcpus.push(new VCpu(k, this.host));
+    this.apic = new ApicSystem(this);
+    if (this.shadow) this.shadow.isMmio = (gpa) => this.mmio.find(gpa) !== undefined;
+    this.sched = new SmpScheduler(this, cfg.quantum);
+    for (const v of this.vcpus) v.irq = new VcpuInterrupts(this.apic.lapics[v.id], this.apic.ioapic, () => this.irqChip);
+  }
+
+  /** Decode the guest instruction at GUEST_RIP with the one opcode table (the VMM's emulator), or null. */
+  decodeAt(vcpu: VCpu): Insn | null {
+    return this.instructionLengthAt(vcpu) > 0 ? this.scratch : null;
+  }
+
+  /**
+   * Deliver INIT / SIPI signals the APIC bus queued for `vcpu` (apicBus.ts): at its turn, between two
+   * of its instructions, as VM exits 3 and 4 (VmxCpu.apicSignal). Returns a stop when an exit filter
+   * matches the exit, else undefined.
+   */
+  deliverSignals(vcpu: VCpu): StopEvent | undefined {
+    if (!vcpu.inGuest || vcpu.pendingExit) return undefined; // INIT is blocked in root operation: it stays pending
+    let ev: ExitEvent | null = null;
+    if (vcpu.pendingInit) {
+      vcpu.pendingInit = false;
+      if (vcpu.vmx.apicSignal('init')) ev = this.onExit(vcpu);
+    } else if (vcpu.pendingSipi >= 0) {
+      const vector = vcpu.pendingSipi;
+      vcpu.pendingSipi = -1;
+      if (vcpu.vmx.apicSignal('sipi', vector)) ev = this.onExit(vcpu);
+    }
+    if (!ev) return undefined;
+    vcpu.blocked = false;
+    const id = this.exitFilter(ev);
+    return id ? { kind: 'vmexit', vcpu: vcpu.id, exit: ev, filterId: id } : undefined;
   }
 
   /** Prepare a vCPU's VMCS for the boot state (KVM_SET_REGS + vmx_vcpu_setup). */
@@ -89,11 +139,14 @@ export class Vmm {
     setupVmcs(vcpu.vmcs, vcpu.vmx.caps, this.host, this.ept.eptp, boot, this.ioBitmaps);
     vcpu.regs.fill(0);
     vcpu.regs[0] = boot.eax; vcpu.regs[3] = boot.ebx; vcpu.regs[4] = boot.esp;
+    vcpu.regs[2] = boot.edx ?? 0;
     vcpu.cpu.cr2 = 0;
     if (this.shadow) {
       setupShadowVmcs(vcpu.vmcs, vcpu.vmx.caps, boot, vcpu.id + 1);
       this.shadow.initVcpu(vcpu);
     }
+    // Application processors wait for INIT-SIPI-SIPI (SDM Vol. 3A 8.4.1) in the wait-for-SIPI activity state.
+    if (vcpu.id > 0) loadRealModeState(this, vcpu, 0xf000, 0xffff0000, 0xfff0, ActivityState.WAIT_FOR_SIPI);
   }
 
   /** VM entry (VMLAUNCH the first time, VMRESUME after). Returns a stop when the entry fails. */
@@ -179,6 +232,7 @@ export class Vmm {
       }
       if (!vcpu.inGuest) {
         const s = prepareEntry(this, vcpu) ?? this.enter(vcpu);
+        if (s === BLOCKED) return null; // halted, nothing to deliver: the scheduler runs another vCPU
         if (s) return s;
         if (s === null) {
           const id = this.exitFilter(vcpu.pendingExit!);
@@ -210,6 +264,8 @@ export class Vmm {
           return { kind: 'breakpoint', vcpu: vcpu.id, address: (cpu.segBase[1] + cpu.eip) >>> 0, ...(hit ? { watch: { ...hit } } : {}) };
         }
         case RUN_HALTED:
+          // Waiting for SIPI in the guest: nothing runs until the APIC bus delivers INIT or SIPI.
+          if (cpu.activity === ActivityState.WAIT_FOR_SIPI) { vcpu.blocked = true; return null; }
           return { kind: 'shutdown', vcpu: vcpu.id, text: `vCPU${vcpu.id} halted in the guest` };
         case RUN_SHUTDOWN:
         default:

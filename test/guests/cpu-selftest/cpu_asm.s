@@ -221,6 +221,33 @@ user_int82:     int     $0x82
                 ret
 user_int83:     int     $0x83
                 ret
+/* A push beyond the limit of a small DPL 3 stack segment (selector 0x7b, limit 0xfff): #SS(0) at the
+   pushl (offset 16, 2 bytes); the fixup lands on the movw after it, which restores SS:ESP. */
+        .globl  user_small_stack_push
+user_small_stack_push:
+        movl    %esp, small_saved_esp   /* 6 bytes */
+        movw    $0x7b, %ax              /* 4 */
+        movw    %ax, %ss                /* 2 */
+        movl    $0x1002, %esp           /* 5: offset 12 */
+        pushl   $0                      /* offset 17: 2 bytes (6a 00) */
+        movw    $USER_DS, %ax
+        movw    %ax, %ss
+        movl    small_saved_esp, %esp
+        ret
+
+/* RF test: an instruction breakpoint on a load from a not-present page (rf_addr). */
+        .globl  rf_target
+rf_target:
+        movl    rf_addr, %eax
+        movl    (%eax), %eax
+        ret
+/* I/O breakpoint test: the OUT to port 0x80, then the label after it. */
+        .globl  io_bp_out, io_bp_after
+io_bp_out:
+        outb    %al, $0x80
+io_bp_after:
+        ret
+
         .globl  user_int81
 user_int81:
         movl    %esp, user_esp_before
@@ -248,6 +275,7 @@ sys_esp:          .long 0
 sys_cs:           .long 0
 sys_ss:           .long 0
 dbp_var:          .long 0
+small_saved_esp:  .long 0
         .p2align 12
         .globl  user_stack_top
 user_stack:       .space 8192

@@ -44,6 +44,8 @@ __attribute__((format(printf, 2, 3))) static void fail(const char *name, const c
 #define XONLY_SEL 0x58
 #define CONFORMING_SEL 0x60
 #define SMALL_SEL 0x68
+#define SS_NOTPRESENT_SEL 0x70
+#define USMALL_SEL 0x7b
 
 struct tss32 {
     uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
@@ -53,7 +55,7 @@ struct tss32 {
     uint8_t io_bitmap[129]; /* ports 0-0x3ff, then the 0xff terminator byte (SDM 19.5.2) */
 } __attribute__((packed));
 
-static uint64_t gdt[14];
+static uint64_t gdt[16];
 static struct tss32 tss;
 static uint64_t idt[256];
 static uint8_t kstack[8192] __attribute__((aligned(16)));
@@ -64,7 +66,7 @@ extern void isr80(void), isr81(void), sysenter_entry(void);
 extern void run_user(void (*fn)(void));
 extern void user_call_gate(void), user_sysenter(void), single_step_code(void), bp_target(void), dbp_write(void);
 extern void user_hlt(void), user_cli(void), user_out(void), user_out_ok(void), user_mov_cr3(void), user_load_kds(void);
-extern void user_int81(void), user_int82(void), user_int83(void), user_call_gate_dpl0(void);
+extern void user_int81(void), user_int82(void), user_int83(void), user_call_gate_dpl0(void), user_small_stack_push(void);
 extern char ss_1[], ss_2[], ss_3[], ss_end[], bp_after[], dbp_after[];
 extern volatile uint32_t int81_esp, int81_ss, int81_frame[5], gate_esp, gate_ss, gate_cs, gate_frame[6];
 extern volatile uint32_t user_esp_before, user_esp_after, user_cs_after, user_ss_after, sys_esp, sys_cs, sys_ss, dbp_var;
@@ -99,6 +101,8 @@ static void load_tables(void)
     gdt[11] = seg(0, 0xfffff, 0x99, 0xc);  /* execute-only code */
     gdt[12] = seg(0, 0xfffff, 0x9f, 0xc);  /* conforming readable code, DPL 0 */
     gdt[13] = seg(0, 0x00fff, 0x93, 0x4);  /* expand-up data, limit 0xfff (byte granular) */
+    gdt[14] = seg(0, 0xfffff, 0x13, 0xc);  /* writable data, not present: #SS when loaded into SS */
+    gdt[15] = seg(0x00400000, 0x00fff, 0xf3, 0x4); /* DPL 3 writable data, limit 0xfff, at 4 MiB: a small user stack */
     tss.esp0 = (uint32_t)(kstack + sizeof kstack);
     tss.ss0 = KDS;
     tss.iomap = 104; /* the I/O permission bitmap: every port denied but 0x80 */
@@ -125,6 +129,9 @@ struct frame {
 volatile uint32_t fixup_eip;
 static volatile uint32_t exc_vector, exc_error, exc_eip, exc_cr2, exc_count, exc_cs;
 static volatile int db_mode;
+static volatile uint32_t *volatile pf_fix_pte;
+volatile uint32_t rf_addr;
+static volatile uint32_t pf_frame_eflags, pf_count;
 static volatile uint32_t db_log[8], db_dr6[8], db_count;
 
 static uint32_t read_dr6(void) { uint32_t v; __asm__ volatile("mov %%dr6, %0" : "=r"(v)); return v; }
@@ -146,7 +153,21 @@ void exception_handler(struct frame *f)
         db_count++;
         write_dr(6, 0);
         if (db_mode == 1 && (f->eip == (uint32_t)ss_end || db_count >= 8)) f->eflags &= ~0x100u;
-        if (db_mode == 2) f->eflags |= 0x10000u; /* RF: do not hit the breakpoint again */
+        if (db_mode == 2 || db_mode == 4) f->eflags |= 0x10000u; /* RF: do not hit the breakpoint again */
+        if (db_mode == 4 && db_count >= 3) write_dr(7, 0); /* a processor that re-triggers: stop it */
+        return;
+    }
+    if (f->vector == 14 && pf_fix_pte) {
+        /* Make the page present, put an instruction breakpoint on the faulting instruction (as a
+           debugger would) and return to it: RF in this frame, set by the processor, lets it complete
+           without the #DB (SDM 17.3.1.1). */
+        *pf_fix_pte |= 1u;
+        __asm__ volatile("invlpg (%0)" : : "r"(read_cr2()) : "memory");
+        write_dr(0, f->eip);
+        write_dr(7, 0x1);
+        pf_fix_pte = 0;
+        pf_frame_eflags = f->eflags;
+        pf_count++;
         return;
     }
     exc_vector = f->vector; exc_error = f->error; exc_eip = f->eip; exc_cr2 = read_cr2(); exc_cs = f->cs;
@@ -209,6 +230,7 @@ static void test_privilege(void)
     reset_exc(); load_ds(0x1f8); expect("ds_beyond_gdt_limit_gp", 13, 0x1f8, 0);
     reset_exc(); load_ss(RODATA_SEL); expect("ss_read_only_gp", 13, RODATA_SEL, 0);
     reset_exc(); load_ss(0); expect("ss_null_gp", 13, 0, 0);
+    reset_exc(); load_ss(SS_NOTPRESENT_SEL); expect("ss_not_present_ss", 12, SS_NOTPRESENT_SEL, 0);
     reset_exc(); load_ds(CONFORMING_SEL); if (exc_count) fail("ds_readable_conforming_code_ok", "exception %u", exc_vector); else pass("ds_readable_conforming_code_ok");
 
     /* Segment limits. QEMU's TCG does not check data-segment limits: then say so and skip. */
@@ -221,6 +243,8 @@ static void test_privilege(void)
                      : "=r"(v) : "r"(0xffe), "r"(SMALL_SEL) : "eax", "memory");
     if (exc_count == 0) { kprintf("INFO segment limits: not enforced by this processor model (QEMU TCG), limit tests skipped\n"); return; }
     expect("limit_dword_across_limit_gp", 13, 0, 0);
+    /* A push beyond the limit of the stack segment at CPL 3: #SS(0), taken on the TSS stack. */
+    user_fault("ss_push_beyond_stack_limit_ss", user_small_stack_push, 17, 2, 12, 0);
     /* Expand-down data segment with limit 0xfff and B = 1: offsets 0x1000..0xffffffff are valid. */
     reset_exc();
     __asm__ volatile("movw %w2, %%fs\n\t"
@@ -470,8 +494,48 @@ static void test_paging32(void)
 }
 
 /* ---- debug ---- */
+extern void rf_target(void), io_bp_out(void);
+extern char io_bp_after[];
+static void test_debug_rf_io(void)
+{
+    /* RF in a fault frame: a load from a not-present page faults; the #PF handler maps the page, arms
+       an instruction breakpoint on the load and returns to it. The processor set RF in the #PF frame, so
+       the load completes with no #DB; run again, the breakpoint fires once (the #DB handler sets RF). */
+    const uint32_t w = WIN + 0x6000;
+    *pte32(w) = (uint32_t)tpage[6]; /* not present */
+    invlpg(w);
+    rf_addr = w;
+    db_mode = 4; db_count = 0; pf_count = 0; pf_frame_eflags = 0;
+    pf_fix_pte = pte32(w);
+    write_dr(6, 0);
+    rf_target();
+    uint32_t db_first = db_count;
+    rf_target();
+    write_dr(7, 0);
+    db_mode = 0; pf_fix_pte = 0;
+    if (db_first == 0 && db_count == 1 && pf_count == 1 && (pf_frame_eflags & 0x10000)) pass("rf_set_in_fault_frame_no_breakpoint_refire");
+    else if (db_first == 1 && db_count == 2 && pf_count == 1 && !(pf_frame_eflags & 0x10000))
+        /* QEMU 7.2 TCG pushes RF = 0 for faults; the SDM (17.3.1.1) says RF = 1. Say so, as for PAE RSVD. */
+        kprintf("INFO rf_set_in_fault_frame_no_breakpoint_refire: RF clear in the #PF frame, the breakpoint fired again (the SDM says RF is set)\n");
+    else fail("rf_set_in_fault_frame_no_breakpoint_refire", "#DB after the #PF return=%u, after the second run=%u (want 0, 1) #PF count=%u #PF frame eflags=0x%x", db_first, db_count, pf_count, pf_frame_eflags);
+
+    /* I/O breakpoint (CR4.DE, DR7 R/W0 = 10b) on port 0x80: a trap after the OUT, DR6.B0. */
+    write_cr4(read_cr4() | 0x8);
+    db_mode = 3; db_count = 0;
+    write_dr(6, 0);
+    write_dr(0, 0x80);
+    write_dr(7, 0x1 | (0x2u << 16));
+    io_bp_out();
+    write_dr(7, 0);
+    write_cr4(read_cr4() & ~0x8u);
+    db_mode = 0;
+    if (db_count == 1 && db_log[0] == (uint32_t)io_bp_after && (db_dr6[0] & 1)) pass("io_breakpoint_trap_after_out");
+    else fail("io_breakpoint_trap_after_out", "count=%u eip=0x%x (want 0x%x) dr6=0x%x", db_count, db_log[0], (uint32_t)io_bp_after, db_dr6[0]);
+}
+
 static void test_debug(void)
 {
+    test_debug_rf_io();
     db_mode = 1; db_count = 0;
     single_step_code();
     db_mode = 0;

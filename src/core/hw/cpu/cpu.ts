@@ -17,6 +17,14 @@ import { WATCH_HIT, WATCH_STOP, type WatchHook } from './watchHook';
 import { resolveHandlers, specialize } from './exec/registry';
 import { DecodeCache } from './decodeCache';
 import { HOT, translateBlock } from './exec/block';
+import { idtTaskGate } from './taskSwitch';
+
+/**
+ * Fault-class exceptions: the EFLAGS image they push has RF set, so the IRET back to the faulting
+ * instruction does not hit its instruction breakpoint again (SDM Vol. 3B 17.3.1.1). #DB, #BP, #OF,
+ * #DF and #MC are not (traps, aborts, or a #DB that leaves RF as it was).
+ */
+const RF_FAULT_VECTORS = 0xffffffff & ~((1 << 1) | (1 << 3) | (1 << 4) | (1 << 8) | (1 << 18));
 
 /** What VMX non-root operation installs into the CPU (hw/vmx/vmxNonRoot.ts). */
 export interface NonRootHooks {
@@ -36,6 +44,8 @@ export interface NonRootHooks {
   msr(cpu: Cpu, insn: Insn, write: boolean): void;
   /** Events at an instruction boundary (VMX-preemption timer, interrupt window, external interrupt): may exit. */
   instructionBoundary(cpu: Cpu): void;
+  /** A task switch to the TSS `sel` (source: Table 27-2 encoding): always a VM exit, reason 9 (SDM 26.1.2). */
+  taskSwitch?(cpu: Cpu, sel: number, source: number): void;
 }
 
 /** Port I/O that reaches devices without a VM exit (root mode, or ports the I/O bitmap passes through). */
@@ -72,6 +82,8 @@ export class Cpu implements LazyFlagState, ByteSource {
   cpl = 0;
   sysenterCs = 0; sysenterEsp = 0; sysenterEip = 0;
   patLo = 0x00070406; patHi = 0x00070406;
+  /** IA32_DEBUGCTL (MSR 0x1d9, SDM Vol. 3B 17.4.1): LBR and BTF are kept, not acted on. */
+  debugCtl = 0;
   /** 0 active, 1 HLT, 2 shutdown, 3 wait-for-SIPI (the VMCS activity-state encoding). */
   activity = 0;
   /** Interruptibility (VMCS encoding): bit 0 blocking by STI, bit 1 blocking by MOV SS. */
@@ -117,6 +129,10 @@ export class Cpu implements LazyFlagState, ByteSource {
   readonly decoder = new Decoder();
   ports: PortIo | null = null;
   private readonly handlers: ExecFn[];
+  /** Set RF in the EFLAGS image the event being delivered pushes (a fault, SDM 17.3.1.1). */
+  private frameRf = false;
+  /** I/O breakpoints armed by DR7 (R/W = 10b; they fire only with CR4.DE, SDM 17.2.4). */
+  dbgIoBps = 0;
   /** Instruction breakpoints (guest linear addresses); checked only when non-empty. */
   readonly breakpoints = new Set<number>();
   /** Skip the breakpoint at this address once (resuming from it). */
@@ -141,7 +157,7 @@ export class Cpu implements LazyFlagState, ByteSource {
     this.setSegCache(TR, 0, 0, 0xffff, 0x8b);
     this.gdtrBase = 0; this.gdtrLimit = 0xffff; this.idtrBase = 0; this.idtrLimit = 0xffff;
     this.cr0 = 0x60000010; this.cr2 = 0; this.cr3 = 0; this.cr4 = 0; this.efer = 0;
-    this.dr.fill(0); this.dr[6] = 0xffff0ff0 | 0; this.dr[7] = 0x400;
+    this.dr.fill(0); this.dr[6] = 0xffff0ff0 | 0; this.dr[7] = 0x400; this.debugCtl = 0;
     this.cpl = 0; this.activity = 0; this.interruptibility = 0;
     this.mmu.flushAll();
   }
@@ -567,7 +583,7 @@ export class Cpu implements LazyFlagState, ByteSource {
           // Nothing that step() checks per instruction is armed: run the fast loop up to the budget or
           // the next VMX boundary event, else one instruction the general way.
           const limit = stopAt < this.vmxEventAt ? stopAt : this.vmxEventAt;
-          if ((this.eflags & (TF | RF)) === 0 && (this.interruptibility | this.dbgInsnBps | this.dbgDataBps | this.dbgHeld) === 0
+          if ((this.eflags & (TF | RF)) === 0 && (this.interruptibility | this.dbgInsnBps | this.dbgDataBps | this.dbgHeld | this.dbgIoBps) === 0
             && bps.size === 0 && this.dbgWatch === null && limit > this.icount) this.runFast(limit);
           else this.step();
         }
@@ -604,6 +620,7 @@ export class Cpu implements LazyFlagState, ByteSource {
     this.injectType = -1;
     this.vectoring = (0x80000000 | vector | (type << 8) | (errorCode >= 0 ? 0x800 : 0)) >>> 0;
     this.vectoringError = errorCode >= 0 ? errorCode : 0;
+    this.frameRf = type === 3 && ((RF_FAULT_VECTORS >>> vector) & 1) === 1 && vector < 32;
     try {
       if (this.protectedMode) this.deliverProtected(vector, errorCode, software);
       else this.deliverReal(vector);
@@ -655,7 +672,7 @@ export class Cpu implements LazyFlagState, ByteSource {
     const gdpl = (hi >> 13) & 3;
     if (software && gdpl < this.cpl) this.raiseGP(gateOff + 2);
     if (!(hi & 0x8000)) this.raise(NP, gateOff + 2 + ext);
-    if (type === 5) this.raiseGP(gateOff + 2 + ext); // task gates: with the task-switch work of issue 3
+    if (type === 5) { idtTaskGate(this, lo, errorCode, ext); return; } // task gate (SDM 6.11.1, 7.3)
     const is32 = (type & 8) !== 0;
     const trap = (type & 1) !== 0;
     if ((type & 0x16) !== 0x06) this.raiseGP(gateOff + 2 + ext);
@@ -670,7 +687,7 @@ export class Cpu implements LazyFlagState, ByteSource {
     if (!(car & AR_P)) this.raise(NP, (sel & 0xfffc) + ext);
     const conforming = (car & 4) !== 0;
     const size = is32 ? 32 : 16;
-    const oldFlags = this.getEflags();
+    const oldFlags = this.getEflags() | (this.frameRf ? RF : 0);
     if (offset >>> 0 > Cpu.descLimit(clo, chi) >>> 0) this.raiseGP(ext);
     atomically(this, () => {
       const oldCs = this.segSel[CS];
@@ -694,8 +711,15 @@ export class Cpu implements LazyFlagState, ByteSource {
     if (!trap) this.eflags &= ~IF;
   }
 
-  /** SS:ESP for privilege level `pl` from the current 32-bit TSS (SDM Figure 8-2). */
+  /** SS:ESP for privilege level `pl` from the current TSS (SDM Figure 7-2; 16-bit TSS: SP/SS pairs, Figure 7-11). */
   tssStack(pl: number): [number, number] {
+    const trType = this.segAr[TR] & 0xf;
+    if (!(this.segAr[TR] & AR_UNUSABLE) && (trType === 1 || trType === 3)) {
+      const off16 = 2 + pl * 4;
+      if (off16 + 3 > (this.segLimit[TR] >>> 0)) this.raise(TS, this.segSel[TR] & 0xfffc);
+      const w = this.readLinSystem32(this.segBase[TR] + off16);
+      return [w >>> 16, w & 0xffff];
+    }
     if (this.segAr[TR] & AR_UNUSABLE || (this.segAr[TR] & 0xf) !== 0xb && (this.segAr[TR] & 0xf) !== 0x9) this.raise(TS, this.segSel[TR] & 0xfffc);
     const off = 4 + pl * 8;
     if (off + 7 > (this.segLimit[TR] >>> 0)) this.raise(TS, this.segSel[TR] & 0xfffc);

@@ -4,11 +4,13 @@
 //  - data breakpoints (RWn = 01 write, 11 read/write) are traps, reported after the instruction
 //    that accessed the range completes (17.3.1.2);
 //  - single step (TF set when the instruction began) is a trap after the instruction (17.3.1.4);
-//  - general detect (DR7.GD) is a fault on MOV DRn (17.3.1.3).
+//  - general detect (DR7.GD) is a fault on MOV DRn (17.3.1.3);
+//  - I/O breakpoints (RWn = 10 with CR4.DE = 1) are traps after IN/OUT/INS/OUTS touch the port (17.2.4).
 // A MOV SS / POP SS inhibits debug traps for the next instruction (SDM 6.8.3): they are held and
 // reported after it. The CPU calls in here only when debug registers are armed or TF/RF are set, so
 // the common path costs one test.
 import type { Cpu } from './cpu';
+import { CR4_DE } from './regs';
 
 export const DR6_BS = 1 << 14, DR6_BD = 1 << 13, DR7_GD = 1 << 13;
 /** DR6 bits that always read as 1 on P6 (SDM Figure 17-2). */
@@ -23,7 +25,7 @@ const len = (dr7: number, n: number): number => [1, 2, 8, 4][(dr7 >>> (18 + 4 * 
 /** Recompute which data/instruction breakpoints are armed after a DR7 write (or VM entry). */
 export function armDebugRegisters(cpu: Cpu): void {
   const dr7 = cpu.dr[7];
-  let insn = 0, data = 0;
+  let insn = 0, data = 0, io = 0;
   const pages: number[] = [];
   for (let n = 0; n < 4; n++) {
     if (!enabled(dr7, n)) continue;
@@ -34,8 +36,9 @@ export function armDebugRegisters(cpu: Cpu): void {
       const a = cpu.dr[n] & ~(len(dr7, n) - 1);
       pages.push(a >>> 12, (a + len(dr7, n) - 1) >>> 12);
     }
-    // RWn = 10 (I/O breakpoints, CR4.DE = 1) is not implemented: such a breakpoint never fires.
+    else io |= 1 << n; // RWn = 10: I/O reads and writes, only while CR4.DE = 1 (SDM 17.2.4)
   }
+  cpu.dbgIoBps = io;
   cpu.dbgInsnBps = insn;
   cpu.dbgDataBps = data;
   cpu.mmu.setWatchedPages(pages);
@@ -61,6 +64,21 @@ export function checkDataBreakpoints(cpu: Cpu, lin: number, size: number, write:
     const a = (cpu.dr[n] & ~(l - 1)) >>> 0;
     const s = lin >>> 0;
     if (s <= a + l - 1 && a <= s + size - 1) cpu.dbgHits |= 1 << n;
+  }
+}
+
+/**
+ * An I/O access of `bytes` bytes at `port` (IN, OUT, INS, OUTS): record matching I/O breakpoints, a trap
+ * reported after the instruction (SDM 17.2.4, 17.3.1.2). DRn holds the port; LENn the range.
+ */
+export function checkIoBreakpoints(cpu: Cpu, port: number, bytes: number): void {
+  if (!(cpu.cr4 & CR4_DE)) return;
+  const dr7 = cpu.dr[7];
+  for (let n = 0; n < 4; n++) {
+    if (!((cpu.dbgIoBps >> n) & 1)) continue;
+    const l = len(dr7, n);
+    const a = (cpu.dr[n] & 0xffff & ~(l - 1)) >>> 0;
+    if (port <= a + l - 1 && a <= port + bytes - 1) cpu.dbgHits |= 1 << n;
   }
 }
 

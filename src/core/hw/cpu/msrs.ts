@@ -4,7 +4,7 @@ import type { Cpu } from './cpu';
 
 export const IA32_TIME_STAMP_COUNTER = 0x10, IA32_APIC_BASE = 0x1b, IA32_FEATURE_CONTROL = 0x3a,
   IA32_MTRRCAP = 0xfe, IA32_SYSENTER_CS = 0x174, IA32_SYSENTER_ESP = 0x175, IA32_SYSENTER_EIP = 0x176,
-  IA32_PAT = 0x277, IA32_MTRR_DEF_TYPE = 0x2ff, IA32_EFER = 0xc0000080;
+  IA32_DEBUGCTL = 0x1d9, IA32_PAT = 0x277, IA32_MTRR_DEF_TYPE = 0x2ff, IA32_EFER = 0xc0000080;
 /** IA32_EFER bits this processor has: NXE (bit 11) only; no IA-32e mode, no SYSCALL (SDM Vol. 4 Table 2-2). */
 export const EFER_WRITABLE = 0x800;
 
@@ -20,6 +20,7 @@ export function rdmsrHw(cpu: Cpu, msr: number): [number, number] | undefined {
     case IA32_SYSENTER_ESP: return [cpu.sysenterEsp, 0];
     case IA32_SYSENTER_EIP: return [cpu.sysenterEip, 0];
     case IA32_PAT: return [cpu.patLo, cpu.patHi];
+    case IA32_DEBUGCTL: return [cpu.debugCtl, 0];
     case IA32_EFER: return [cpu.efer, 0];
     default: return undefined;
   }
@@ -34,6 +35,7 @@ export function wrmsrHw(cpu: Cpu, msr: number, lo: number, hi: number): boolean 
     case IA32_SYSENTER_ESP: cpu.sysenterEsp = lo; return true;
     case IA32_SYSENTER_EIP: cpu.sysenterEip = lo; return true;
     case IA32_PAT: cpu.patLo = lo; cpu.patHi = hi; return true;
+    case IA32_DEBUGCTL: if ((lo & ~3) || hi) return false; cpu.debugCtl = lo; return true; // LBR, BTF (P6 family)
     case IA32_EFER: {
       if ((lo & ~EFER_WRITABLE) || hi) return false; // reserved bits: #GP(0)
       // NXE changes which translations are executable: drop cached ones (the TLB caches XD).

@@ -13,10 +13,12 @@ import { Vmcs } from './vmcs';
 import { VMCS } from './vmcsFields';
 import { ExitReason, exitReasonByName, VMX_EXIT_REASON_ENTRY_FAILURE } from './exitReasons';
 import { CpuBasedControls as P, PinBasedControls as Pin, SecondaryExecControls as S, VmEntryControls as En, VmExitControls as Ex } from './vmxControls';
-import { controlsAllowed, vmxCapabilityMsrs, VMX_MSR, VMX_MISC_PREEMPTION_TIMER_RATE } from './vmxCapabilities';
+import { vmxCapabilityMsrs, VMX_MISC_PREEMPTION_TIMER_RATE } from './vmxCapabilities';
 import { encodeIoQualification, encodeCrAccess, encodeEptViolation, encodeInterruptionInfo, IntrType, INTR_INFO_VALID } from './exitQualification';
 import { AR_UNUSABLE, CS, SS, TR, LDTR } from '../cpu/regs';
 import { armDebugRegisters } from '../cpu/debugExceptions';
+import { wrmsrHw } from '../cpu/msrs';
+import { firstFailure } from './entryChecks';
 
 /** Segment field encodings follow a pattern (SDM Appendix B): ES..TR at consecutive even encodings. */
 const SEL = (s: number): number => 0x0800 + 2 * s;
@@ -109,16 +111,22 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     if (!v) return { kind: 'vmfail', code: 0, check: 'no current VMCS (VMfailInvalid)' };
     if (launch && v.launchState !== 'clear') return this.vmfail(v, 4, 'VMLAUNCH with a non-clear VMCS');
     if (!launch && v.launchState !== 'launched') return this.vmfail(v, 5, 'VMRESUME with a non-launched VMCS');
-    const bad = this.checkControls(v) ?? this.checkHostState(v);
-    if (bad) return this.vmfail(v, bad[0], bad[1], bad[2]);
-    const guestBad = this.checkGuestState(v);
-    if (guestBad) {
-      v.write(VMCS.VM_EXIT_REASON, (ExitReason.INVALID_GUEST_STATE | VMX_EXIT_REASON_ENTRY_FAILURE) >>> 0);
-      v.write(VMCS.EXIT_QUALIFICATION, 0);
-      return { kind: 'exit', code: ExitReason.INVALID_GUEST_STATE, check: guestBad[0], field: guestBad[1] };
-    }
+    // SDM 26.2: controls (VM-instruction error 7), then host state (8); 26.3.1: guest state (exit 33).
+    const ctx = { caps: this.caps, memSize: this.cpu.mem.u8.length };
+    const bad = firstFailure(v, ctx, 'control') ?? firstFailure(v, ctx, 'host');
+    if (bad) return this.vmfail(v, bad.stage === 'control' ? 7 : 8, bad.text, bad.field);
+    const guestBad = firstFailure(v, ctx, 'guest');
+    if (guestBad) return this.entryFailureExit(v, ExitReason.INVALID_GUEST_STATE, guestBad.qualification ?? 0, guestBad.text, guestBad.field);
     this.latchControls(v);
     this.loadGuestState(v);
+    // SDM 26.4: the VM-entry MSR-load area (16-byte entries: index, reserved, data), after the guest state.
+    // A bad entry fails the entry with reason 34 and the entry's 1-based number as qualification; the
+    // entries before it stay loaded and the processor loads the host state (26.8), saving no guest state.
+    const msrBad = this.loadEntryMsrs(v);
+    if (msrBad) {
+      this.loadHostState(v);
+      return this.entryFailureExit(v, ExitReason.MSR_LOAD_FAIL, msrBad, `VM-entry MSR-load entry ${msrBad} cannot be loaded (SDM 26.4)`, 'VM_ENTRY_MSR_LOAD_ADDR');
+    }
     v.launchState = 'launched';
     const cpu = this.cpu;
     cpu.nonRoot = true;
@@ -139,71 +147,26 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     return { kind: 'vmfail', code: error, check, field };
   }
 
-  /** SDM 26.2.1: VM-execution, exit and entry control fields against the capability MSRs. */
-  private checkControls(v: Vmcs): [number, string, string] | undefined {
-    const pairs: [number, number, string][] = [
-      [VMCS.PIN_BASED_VM_EXEC_CONTROL, VMX_MSR.IA32_VMX_TRUE_PINBASED_CTLS, 'PIN_BASED_VM_EXEC_CONTROL'],
-      [VMCS.CPU_BASED_VM_EXEC_CONTROL, VMX_MSR.IA32_VMX_TRUE_PROCBASED_CTLS, 'CPU_BASED_VM_EXEC_CONTROL'],
-      [VMCS.VM_EXIT_CONTROLS, VMX_MSR.IA32_VMX_TRUE_EXIT_CTLS, 'VM_EXIT_CONTROLS'],
-      [VMCS.VM_ENTRY_CONTROLS, VMX_MSR.IA32_VMX_TRUE_ENTRY_CTLS, 'VM_ENTRY_CONTROLS'],
-    ];
-    for (const [enc, msr, name] of pairs) {
-      if (!controlsAllowed(this.caps.get(msr)!, v.read(enc))) return [7, `reserved bits in ${name} not set correctly (SDM 26.2.1.1)`, name];
-    }
-    if (v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL) & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) {
-      if (!controlsAllowed(this.caps.get(VMX_MSR.IA32_VMX_PROCBASED_CTLS2)!, v.read(VMCS.SECONDARY_VM_EXEC_CONTROL))) {
-        return [7, 'reserved bits in SECONDARY_VM_EXEC_CONTROL (SDM 26.2.1.1)', 'SECONDARY_VM_EXEC_CONTROL'];
-      }
-      const sec = v.read(VMCS.SECONDARY_VM_EXEC_CONTROL);
-      if (sec & S.SECONDARY_EXEC_ENABLE_EPT) {
-        const eptp = v.read(VMCS.EPT_POINTER);
-        if ((eptp & 7) !== 6 || ((eptp >> 3) & 7) !== 3) return [7, 'EPT pointer: memory type must be WB (6) and page-walk length 4 (SDM 26.2.1.1)', 'EPT_POINTER'];
-        if (!this.cpu.mem.contains(eptp & ~0xfff, 4096)) return [7, 'EPT pointer beyond physical memory', 'EPT_POINTER'];
-      }
-      if ((sec & S.SECONDARY_EXEC_UNRESTRICTED_GUEST) && !(sec & S.SECONDARY_EXEC_ENABLE_EPT)) {
-        return [7, 'unrestricted guest requires enable EPT (SDM 26.2.1.1)', 'SECONDARY_VM_EXEC_CONTROL'];
-      }
-    }
-    if (v.read(VMCS.CR3_TARGET_COUNT) > 4) return [7, 'CR3-target count greater than 4 (SDM 26.2.1.1)', 'CR3_TARGET_COUNT'];
-    const intr = v.read(VMCS.VM_ENTRY_INTR_INFO_FIELD);
-    if (intr & INTR_INFO_VALID) {
-      const type = (intr >> 8) & 7;
-      if (type === 1 || (intr & 0x7ffff000)) return [7, 'VM-entry interruption information: reserved type or bits (SDM 26.2.1.3)', 'VM_ENTRY_INTR_INFO_FIELD'];
-    }
-    return undefined;
+  /** A VM-entry failure exit (SDM 26.8): basic reason 33 or 34 with bit 31 set, and the qualification of 27.8. */
+  private entryFailureExit(v: Vmcs, reason: number, qualification: number, check: string, field?: string): EntryFailure {
+    v.write(VMCS.VM_EXIT_REASON, (reason | VMX_EXIT_REASON_ENTRY_FAILURE) >>> 0);
+    v.write(VMCS.EXIT_QUALIFICATION, qualification);
+    return { kind: 'exit', code: reason, check, field };
   }
 
-  /** SDM 26.2.2-26.2.4: host state (the subset an IA-32 host needs). */
-  private checkHostState(v: Vmcs): [number, string, string] | undefined {
-    const cr0 = v.read(VMCS.HOST_CR0), cr4 = v.read(VMCS.HOST_CR4);
-    if ((cr0 & 0x80000021) >>> 0 !== 0x80000021) return [8, 'HOST_CR0 must have PE, NE and PG set (IA32_VMX_CR0_FIXED0, SDM 26.2.2)', 'HOST_CR0'];
-    if (!(cr4 & 0x2000)) return [8, 'HOST_CR4 must have VMXE set (IA32_VMX_CR4_FIXED0, SDM 26.2.2)', 'HOST_CR4'];
-    if ((v.read(VMCS.HOST_CS_SELECTOR) & 0xfffc) === 0) return [8, 'HOST_CS_SELECTOR must not be null (SDM 26.2.3)', 'HOST_CS_SELECTOR'];
-    if ((v.read(VMCS.HOST_TR_SELECTOR) & 0xfffc) === 0) return [8, 'HOST_TR_SELECTOR must not be null (SDM 26.2.3)', 'HOST_TR_SELECTOR'];
-    for (const enc of [...HOST_SEL, VMCS.HOST_TR_SELECTOR]) {
-      if (v.read(enc) & 7) return [8, 'host selector fields must have RPL and TI clear (SDM 26.2.3)', 'HOST selector'];
+  /** Load the VM-entry MSR-load area through WRMSR semantics; 0 when every entry loaded, else the bad entry's number. */
+  private loadEntryMsrs(v: Vmcs): number {
+    const n = v.read(VMCS.VM_ENTRY_MSR_LOAD_COUNT);
+    const base = v.read(VMCS.VM_ENTRY_MSR_LOAD_ADDR) >>> 0;
+    const mem = this.cpu.mem;
+    for (let k = 0; k < n; k++) {
+      const at = base + 16 * k;
+      const index = mem.read32(at as never) >>> 0, reserved = mem.read32((at + 4) as never);
+      // SDM 26.4: reserved bits set, the FS/GS base MSRs, x2APIC MSRs, or a WRMSR that would #GP fail.
+      if (reserved !== 0 || index === 0xc0000100 || index === 0xc0000101 || (index >>> 8) === 0x8) return k + 1;
+      if (!wrmsrHw(this.cpu, index, mem.read32((at + 8) as never), mem.read32((at + 12) as never))) return k + 1;
     }
-    return undefined;
-  }
-
-  /** SDM 26.3.1: guest state (the checks this model implements so far; issue 4 completes them). */
-  private checkGuestState(v: Vmcs): [string, string] | undefined {
-    const sec = (v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL) & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ? v.read(VMCS.SECONDARY_VM_EXEC_CONTROL) : 0;
-    const unrestricted = (sec & S.SECONDARY_EXEC_UNRESTRICTED_GUEST) !== 0;
-    const cr0 = v.read(VMCS.GUEST_CR0);
-    const fixed0 = unrestricted ? 0x20 : 0x80000021;
-    if (((cr0 & fixed0) >>> 0) !== fixed0 >>> 0) return [`GUEST_CR0 violates IA32_VMX_CR0_FIXED0${unrestricted ? ' (NE)' : ' (PE, NE, PG)'} (SDM 26.3.1.1)`, 'GUEST_CR0'];
-    if ((cr0 & 0x80000000) && !(cr0 & 1)) return ['GUEST_CR0: PG set without PE (SDM 26.3.1.1)', 'GUEST_CR0'];
-    if (!(v.read(VMCS.GUEST_CR4) & 0x2000)) return ['GUEST_CR4 must have VMXE set (IA32_VMX_CR4_FIXED0, SDM 26.3.1.1)', 'GUEST_CR4'];
-    if (!(v.read(VMCS.GUEST_RFLAGS) & 2)) return ['GUEST_RFLAGS bit 1 must be 1 (SDM 26.3.1.4)', 'GUEST_RFLAGS'];
-    const trAr = v.read(ARF(TR));
-    if ((trAr & AR_UNUSABLE) || ((trAr & 0xf) !== 3 && (trAr & 0xf) !== 11)) return ['GUEST_TR_AR_BYTES: TR must be a usable busy TSS (SDM 26.3.1.2)', 'GUEST_TR_AR_BYTES'];
-    const act = v.read(VMCS.GUEST_ACTIVITY_STATE);
-    if (act > 3) return ['GUEST_ACTIVITY_STATE must be 0-3 (SDM 26.3.1.5)', 'GUEST_ACTIVITY_STATE'];
-    if (v.read(VMCS.VMCS_LINK_POINTER) !== 0xffffffff || v.read(VMCS.VMCS_LINK_POINTER_HIGH) !== 0xffffffff) {
-      return ['VMCS_LINK_POINTER must be all ones without VMCS shadowing (SDM 26.3.1.5)', 'VMCS_LINK_POINTER'];
-    }
-    return undefined;
+    return 0;
   }
 
   private latchControls(v: Vmcs): void {
@@ -228,7 +191,8 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     cpu.cr0 = v.read(VMCS.GUEST_CR0) | 0;
     cpu.cr3 = v.read(VMCS.GUEST_CR3) | 0;
     cpu.cr4 = v.read(VMCS.GUEST_CR4) | 0;
-    if (this.entryCtl & En.VM_ENTRY_LOAD_DEBUG_CONTROLS) cpu.dr[7] = v.read(VMCS.GUEST_DR7) | 0;
+    // "Load debug controls" (SDM 26.3.2.1): DR7 and IA32_DEBUGCTL from the guest-state area.
+    if (this.entryCtl & En.VM_ENTRY_LOAD_DEBUG_CONTROLS) { cpu.dr[7] = v.read(VMCS.GUEST_DR7) | 0; cpu.debugCtl = v.read(VMCS.GUEST_IA32_DEBUGCTL) | 0; }
     cpu.reg[4] = v.read(VMCS.GUEST_RSP) | 0;
     cpu.eip = v.read(VMCS.GUEST_RIP) | 0;
     cpu.setEflags(v.read(VMCS.GUEST_RFLAGS));
@@ -322,6 +286,26 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     this.cpu.vmxEventAt = 0;
   }
 
+  /**
+   * An INIT or a start-up IPI from the local APIC reaches this processor between two instructions
+   * (SDM Vol. 3C 25.2): in VMX non-root operation INIT always causes a VM exit (reason 3); a SIPI
+   * causes one (reason 4, qualification = the vector, 27.2.1) only in the wait-for-SIPI activity state
+   * and is otherwise discarded. In root operation INIT is blocked (the caller keeps it pending).
+   * Returns true when the VM exit happened.
+   */
+  apicSignal(kind: 'init' | 'sipi', vector = 0): boolean {
+    const cpu = this.cpu;
+    if (!cpu.nonRoot || !this.vmcs) return false;
+    if (kind === 'sipi' && cpu.activity !== 3) return false;
+    cpu.insnEip = cpu.eip;
+    try {
+      this.exit(kind === 'init' ? ExitReason.INIT_SIGNAL : ExitReason.SIPI, kind === 'sipi' ? vector & 0xff : 0);
+    } catch (e) {
+      if (e !== VM_EXIT) throw e;
+    }
+    return true;
+  }
+
   // ---------------------------------------------------------------- VM exit (SDM chapter 27)
   /**
    * Perform a VM exit: record the exit information, save the guest state, load the host state,
@@ -332,7 +316,11 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     const cpu = this.cpu;
     v.write(VMCS.VM_EXIT_REASON, reason);
     v.write(VMCS.EXIT_QUALIFICATION, qualification);
-    v.write(VMCS.VM_EXIT_INSTRUCTION_LEN, extra?.len ?? 0);
+    // An exit while a software interrupt or exception is being delivered reports the length of the
+    // INT n / INT3 / INTO (SDM 27.2.5), so the VMM can re-inject it.
+    const vt = (cpu.vectoring >> 8) & 7;
+    const vectoringSoft = (cpu.vectoring & INTR_INFO_VALID) !== 0 && (vt === IntrType.SOFTWARE_INTERRUPT || vt === IntrType.SOFTWARE_EXCEPTION || vt === IntrType.PRIVILEGED_SOFTWARE_EXCEPTION);
+    v.write(VMCS.VM_EXIT_INSTRUCTION_LEN, extra?.len ?? (vectoringSoft ? cpu.insn.length : 0));
     v.write(VMCS.VMX_INSTRUCTION_INFO, extra?.info ?? 0);
     v.write(VMCS.GUEST_LINEAR_ADDRESS, extra?.gla ?? 0);
     v.write(VMCS.GUEST_PHYSICAL_ADDRESS, extra?.gpa ?? 0);
@@ -343,6 +331,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.IDT_VECTORING_INFO_FIELD, cpu.vectoring);
     v.write(VMCS.IDT_VECTORING_ERROR_CODE, cpu.vectoringError);
     cpu.vectoring = 0;
+    cpu.dbgHits = 0; // debug traps of an instruction that exited are the VMM's (it emulates the instruction)
     this.exitReason = reason;
     cpu.vmxEventAt = Infinity;
     if (this.exitCtl & Ex.VM_EXIT_SAVE_VMX_PREEMPTION_TIMER) {
@@ -353,7 +342,8 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.GUEST_CR0, cpu.cr0);
     v.write(VMCS.GUEST_CR3, cpu.cr3);
     v.write(VMCS.GUEST_CR4, cpu.cr4);
-    if (this.exitCtl & Ex.VM_EXIT_SAVE_DEBUG_CONTROLS) v.write(VMCS.GUEST_DR7, cpu.dr[7]);
+    // "Save debug controls" (SDM 27.3.1): DR7 and IA32_DEBUGCTL into the guest-state area.
+    if (this.exitCtl & Ex.VM_EXIT_SAVE_DEBUG_CONTROLS) { v.write(VMCS.GUEST_DR7, cpu.dr[7]); v.write(VMCS.GUEST_IA32_DEBUGCTL, cpu.debugCtl); v.write(VMCS.GUEST_IA32_DEBUGCTL_HIGH, 0); }
     v.write(VMCS.GUEST_RSP, cpu.reg[4]);
     v.write(VMCS.GUEST_RIP, cpu.insnEip);
     v.write(VMCS.GUEST_RFLAGS, cpu.getEflags());
@@ -371,9 +361,16 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     }
     v.write(VMCS.GUEST_ACTIVITY_STATE, reason === ExitReason.TRIPLE_FAULT ? 2 : cpu.activity);
     v.write(VMCS.GUEST_INTERRUPTIBILITY_INFO, cpu.interruptibility);
-    // Load host state (27.5): flat segments from the host selectors, host control registers.
+    this.loadHostState(v);
+    throw VM_EXIT;
+  }
+
+  /** Load the host-state area (SDM 27.5): flat segments from the host selectors, host control registers. */
+  private loadHostState(v: Vmcs): void {
+    const cpu = this.cpu;
     cpu.cr0 = v.read(VMCS.HOST_CR0) | 0; cpu.cr3 = v.read(VMCS.HOST_CR3) | 0; cpu.cr4 = v.read(VMCS.HOST_CR4) | 0;
-    cpu.dr[7] = 0x400;
+    cpu.dr[7] = 0x400; // SDM 27.5.1: DR7 = 400H and IA32_DEBUGCTL cleared on every VM exit
+    cpu.debugCtl = 0;
     armDebugRegisters(cpu);
     cpu.reg[4] = v.read(VMCS.HOST_RSP) | 0;
     cpu.eip = v.read(VMCS.HOST_RIP) | 0;
@@ -394,7 +391,6 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     cpu.nonRoot = false;
     cpu.mmu.ept = null;
     if (this.tlbVpid === 0) cpu.mmu.flushAll();
-    throw VM_EXIT;
   }
 
   // ---------------------------------------------------------------- non-root rules
@@ -505,6 +501,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
 
   exception(cpu: Cpu, vector: number, errorCode: number, hasError: boolean, insnLength: number, software: boolean): void {
     if (this.injecting) { this.injecting = false; return; }
+    if (!(cpu.cr0 & 1)) hasError = false; // real mode: no error codes (SDM 20.1.4), none reported (27.2.2)
     let type: number = IntrType.HARDWARE_EXCEPTION;
     if (software) {
       if (vector === 3 || vector === 4) type = IntrType.SOFTWARE_EXCEPTION;
@@ -523,6 +520,18 @@ export class VmxCpu implements NonRootHooks, EptWalker {
       intrInfo: encodeInterruptionInfo(vector, type, hasError),
       intrError: hasError ? errorCode : 0,
     });
+  }
+
+  /**
+   * A task switch in VMX non-root operation always exits (SDM 26.1.2), after the gate and privilege
+   * checks (25.4.2): reason 9, qualification = new TSS selector | source << 30 (Table 27-2; source 0
+   * CALL, 1 IRET, 2 JMP, 3 task gate in the IDT). Fault-like: GUEST_RIP is the instruction (or the
+   * event's return address); the instruction length is reported for CALL/IRET/JMP and INT n.
+   */
+  taskSwitch(cpu: Cpu, sel: number, source: number): never {
+    const vt = (cpu.vectoring >> 8) & 7;
+    const viaSoftInt = source === 3 && (vt === IntrType.SOFTWARE_INTERRUPT || vt === IntrType.SOFTWARE_EXCEPTION || vt === IntrType.PRIVILEGED_SOFTWARE_EXCEPTION);
+    this.exit(ExitReason.TASK_SWITCH, ((sel & 0xffff) | (source << 30)) >>> 0, { len: source !== 3 || viaSoftInt ? cpu.insn.length : 0 });
   }
 
   tripleFault(_cpu: Cpu): never {

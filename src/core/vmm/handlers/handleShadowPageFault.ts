@@ -11,6 +11,8 @@ import { VMCS } from '../../hw/vmx/vmcsFields';
 import type { Vmm } from '../vmm';
 import type { VCpu } from '../vcpu';
 import type { StopEvent } from '../../debug/debugApi';
+import { emulateMmio } from '../mmioEmulate';
+import { gvaToGpa } from '../guestVirt';
 
 /**
  * The #PF exit happened while an event was being delivered (IDT-vectoring information valid, SDM
@@ -77,6 +79,10 @@ export function withShadowPageFaults(plain: ExitHandler): ExitHandler {
       if (stop) return stop;
     }
     if (out === 'mmio-write') {
+      // The local / I/O APIC pages (reads and writes; shadowMmu.isMmio) are emulated.
+      const gpa = gvaToGpa(vmm.memory, vmm.guestPaging(vcpu), gva);
+      const region = gpa < 0 ? undefined : vmm.mmio.find(gpa);
+      if (region) return emulateMmio(vmm, vcpu, region, gpa);
       // A write to unbacked guest-physical memory is dropped, as under EPT: skip the instruction.
       const len = vmm.instructionLengthAt(vcpu);
       if (len <= 0) return { kind: 'error', vcpu: vcpu.id, text: `shadow #PF: write to unbacked memory at 0x${gva.toString(16)} by an undecodable instruction` };

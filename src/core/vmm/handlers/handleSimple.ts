@@ -7,6 +7,7 @@ import { decodeCrAccess, decodeEptViolation } from '../../hw/vmx/exitQualificati
 import { CR0_HOST_OWNED, CR4_HOST_OWNED } from '../vmcsSetup';
 import { EPT_R, EPT_RWX, EPT_X } from '../ept';
 import { dispatchHypercall } from '../hypercalls';
+import { emulateMmio } from '../mmioEmulate';
 
 /** HLT with HLT exiting: the vCPU is halted (GUEST_ACTIVITY_STATE = HLT). Before the next entry
  *  (irqInjection.ts prepareEntry) virtual time skips to the next device deadline that can wake it and
@@ -96,8 +97,15 @@ export const handleEptViolation: ExitHandler = (vmm, vcpu) => {
   const v = vcpu.vmcs;
   const gpa = v.read(VMCS.GUEST_PHYSICAL_ADDRESS) >>> 0;
   const q = decodeEptViolation(v.read(VMCS.EXIT_QUALIFICATION));
+  // Events whose delivery this violation interrupted are re-injected by withIdtVectoring (exitHandlers.ts).
   const hpa = vmm.memory.gpaToHpa(gpa & ~0xfff);
   if (hpa !== -1) { vmm.ept.map(gpa & ~0xfff, hpa, EPT_RWX); vmm.stats.eptMaps++; return undefined; }
+  // The local / I/O APIC pages are never mapped: every access exits and is emulated (mmioEmulate.ts).
+  const region = vmm.mmio.find(gpa);
+  // The byte address: the page from GUEST_PHYSICAL_ADDRESS, the offset from the linear address (the
+  // same within a page; this processor model reports the faulting page in the physical-address field).
+  const at = (gpa & ~0xfff) | (v.read(VMCS.GUEST_LINEAR_ADDRESS) & 0xfff);
+  if (region && !q.fetch) return emulateMmio(vmm, vcpu, region, at >>> 0);
   if (!q.write) { vmm.ept.map(gpa & ~0xfff, vmm.emptyBusPage, EPT_R | EPT_X); return undefined; }
   const len = vmm.instructionLengthAt(vcpu);
   if (len <= 0) return { kind: 'error', vcpu: vcpu.id, text: `EPT violation: write to unbacked guest-physical 0x${gpa.toString(16)} by an undecodable instruction` };

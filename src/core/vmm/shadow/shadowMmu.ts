@@ -112,6 +112,8 @@ export class ShadowMmu implements Snapshotable {
   private readonly vcpuMmu: VcpuMmu[] = [];
   /** TLB invalidation owed before the next entry: 0 none, 1 non-global, 2 all. */
   private pendingFlush = 0;
+  /** Guest-physical addresses the VMM emulates (the APIC pages): never mapped, reads fault too (set by the Vmm). */
+  isMmio: (gpa: number) => boolean = () => false;
   private readonly walk = new GuestWalk();
   private readonly walk2 = new GuestWalk();
   private readonly emulator: WriteEmulator;
@@ -327,7 +329,7 @@ export class ShadowMmu implements Snapshotable {
     const gfn = w.gpa >>> 12;
     const hpa = this.memory.gpaToHpa(gfn * 4096);
     if (hpa === -1) {
-      if (write) return 'mmio-write';
+      if (write || this.isMmio(w.gpa)) return 'mmio-write';
       // Unbacked guest-physical memory reads as an empty bus (all-ones), as under EPT.
       this.setLeaf(leafSp, idx, gfn, (this.emptyBusPage | 0x21 | (w.user ? 4 : 0)) >>> 0, m.pae && w.nx ? 0x80000000 : 0);
       return 'ok';

@@ -6,6 +6,7 @@ import type { Insn } from '../../../isa/insn';
 import { next, signExtend, type ExecTable } from './execTypes';
 import { AR_P, AR_S, BR, CS, DS, ES, FS, GS, OFV, SS, VM } from '../regs';
 import { atomically, descAr, farTransfer } from './gates';
+import { iretTaskReturn } from '../taskSwitch';
 
 /** Jump to an offset in CS (checks the CS limit: #GP(0), SDM JMP). */
 function jumpTo(cpu: Cpu, target: number, size: number): void {
@@ -164,7 +165,7 @@ function iret(cpu: Cpu, i: Insn): void {
     cpu.setEflags((cpu.getEflags() & keep) | (fl & ~keep));
     return;
   }
-  if (cpu.getEflags() & 0x4000) cpu.raiseGP(0); // NT: task return, with the task-switch work of issue 3
+  if (cpu.getEflags() & 0x4000) { iretTaskReturn(cpu, nextEip(cpu, i)); return; } // NT: task return (SDM 7.4.1)
   const off = cpu.peek(size, 0), sel = cpu.peek(size, n) & 0xffff, fl = cpu.peek(size, 2 * n);
   if ((fl & VM) && cpu.cpl === 0 && size === 32) cpu.raiseGP(0); // return to virtual-8086 mode: issue 3
   const rpl = sel & 3;

@@ -1,11 +1,11 @@
 // Protected-mode far transfers through gates and across privilege levels (SDM Vol. 3A 5.8):
 // far JMP/CALL to code segments and through call gates (5.8.3-5.8.5), the inner stack from the TSS
 // with parameter copy (5.8.5, Figure 5-13), and the checks on the new stack segment (#TS). Task
-// gates and TSS descriptors (task switches, chapter 8) are not implemented: JMP/CALL to them
-// raises #GP(selector) and the report says so.
+// gates and TSS descriptors go to the task switch (../taskSwitch.ts).
 import type { Cpu } from '../cpu';
 import { Cpu as CpuClass } from '../cpu';
 import { GUEST_FAULT } from '../cpuSignals';
+import { farTaskTransfer } from '../taskSwitch';
 import { AR_P, AR_S, CS, NP, SS, SSF, TS } from '../regs';
 
 export const descAr = (hi: number): number => ((hi >> 8) & 0xff) | ((hi >> 8) & 0xf000);
@@ -91,8 +91,9 @@ export function farTransfer(cpu: Cpu, sel: number, off: number, size: number, re
   const type = sysType(gar);
   const gdpl = (gar >> 5) & 3;
   if (type === TASK_GATE || type === TSS16 || type === TSS32) {
-    // Task switches (SDM chapter 8) are not implemented by this processor model.
-    cpu.raiseGP(sel & 0xfffc);
+    // Task switches (SDM Vol. 3A 7.3): the EIP saved in the old TSS is the next instruction.
+    farTaskTransfer(cpu, sel, glo, ghi, isCall, isCall ? retEip : (cpu.eip + cpu.insn.length) | 0);
+    return;
   }
   if (type !== CALL_GATE16 && type !== CALL_GATE32) cpu.raiseGP(sel & 0xfffc);
   if (gdpl < cpu.cpl || gdpl < (sel & 3)) cpu.raiseGP(sel & 0xfffc);

@@ -7,6 +7,7 @@ import type { Insn } from '../../../isa/insn';
 import { aluOp } from './alu';
 import { next, type ExecTable } from './execTypes';
 import { DS, ES } from '../regs';
+import { checkIoBreakpoints } from '../debugExceptions';
 
 const elemSize = (i: Insn): number => ((i.opcode & 1) === 0 ? 8 : i.opSize);
 
@@ -79,6 +80,7 @@ function scas(cpu: Cpu, i: Insn): void {
 
 /** I/O permission check for IN/OUT/INS/OUTS at CPL > IOPL (TSS I/O bitmap, SDM Vol. 1 18.5.2). */
 export function checkIoPermission(cpu: Cpu, port: number, bytes: number): void {
+  if (cpu.dbgIoBps) checkIoBreakpoints(cpu, port, bytes); // DR7 I/O breakpoints (SDM 17.2.4): a trap after the instruction
   if (!cpu.protectedMode || cpu.cpl <= cpu.iopl) return;
   const trAr = cpu.segAr[7];
   if ((trAr & 0xf) !== 0xb && (trAr & 0xf) !== 0x9) cpu.raiseGP(0);
