@@ -103,6 +103,7 @@ export class Vmm {
     for (let k = 0; k < cfg.smp; k++) this.vcpus.push(new VCpu(k, this.host));
     this.apic = new ApicSystem(this);
     if (this.shadow) this.shadow.isMmio = (gpa) => this.mmio.find(gpa) !== undefined;
+    if (this.shadow) this.shadow.rootsDropped = () => { for (const v of this.vcpus) if (v.inGuest) v.vmx.kick(); };
     this.sched = new SmpScheduler(this, cfg.quantum);
     for (const v of this.vcpus) v.irq = new VcpuInterrupts(this.apic.lapics[v.id], this.apic.ioapic, () => this.irqChip);
   }
@@ -231,6 +232,7 @@ export class Vmm {
         if (--exitsLeft <= 0) return null;
       }
       if (!vcpu.inGuest) {
+        this.shadow?.reloadRootsIfDropped(vcpu);
         const s = prepareEntry(this, vcpu) ?? this.enter(vcpu);
         if (s === BLOCKED) return null; // halted, nothing to deliver: the scheduler runs another vCPU
         if (s) return s;

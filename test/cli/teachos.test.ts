@@ -7,8 +7,9 @@
 // paging is checked on the Multiboot path, which starts in protected mode (the APs still start in
 // real mode through INIT-SIPI-SIPI).
 //
-// PENDING: named *.pending.ts so mocha's out/test/**/*.test.js glob leaves it out until main has
-// disk boot, IDE and the APICs (other branches); it becomes test/cli/teachos.test.ts then.
+// Regression for shadow paging with several vCPUs: the --smp 2 --mmu shadow case stopped with an
+// internal error before ShadowMmu reloaded the roots a zap-all dropped on the other vCPUs
+// (test/unit/vmm/shadowSmpRoots.test.ts).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { TEACHOS_ELF, TEACHOS_IMAGE, assertAllPassed, withoutBootLine } from './teachosExpected';
