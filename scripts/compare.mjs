@@ -217,6 +217,8 @@ const md = [
   'Every image is a Multiboot guest of test/guests; QEMU loads it with `-kernel`, Bochs and v86 boot a floppy whose boot sector',
   '(scripts/compareBoot.asm) loads it and enters it in the Multiboot state. "serial" says whether the emulator printed exactly what',
   'this VMM printed. cpuloop MIPS = 524,994,499 instructions / (cpuloop wall time − hello wall time), same emulator, same run.',
+  'vmm-debug and QEMU runs end when the guest writes the isa-debug-exit port; Bochs and v86 have no such device, so their',
+  'runs end when the serial output is complete. Each emulator first runs hello once untimed (start-up, WebAssembly compile).',
   '',
   '| emulator | version | ' + IMAGES.map((n) => `${n} (s, serial)`).join(' | ') + ' | cpuloop MIPS | vmm-debug MIPS / peer MIPS |',
   '|---|---|' + IMAGES.map(() => '---|').join('') + '---|---|',

@@ -7,9 +7,8 @@
 // paging is checked on the Multiboot path, which starts in protected mode (the APs still start in
 // real mode through INIT-SIPI-SIPI).
 //
-// Regression for shadow paging with several vCPUs: the --smp 2 --mmu shadow case stopped with an
-// internal error before ShadowMmu reloaded the roots a zap-all dropped on the other vCPUs
-// (test/unit/vmm/shadowSmpRoots.test.ts).
+// Also the end-to-end check of shadow paging with several vCPUs: an AP turning paging on zaps
+// every shadow page, and the BSP must reload its roots (KVM_REQ_MMU_RELOAD, src/core/vmm/vmm.ts).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { TEACHOS_ELF, TEACHOS_IMAGE, assertAllPassed, withoutBootLine } from './teachosExpected';

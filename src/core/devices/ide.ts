@@ -317,7 +317,7 @@ export class IdeChannel implements PortDevice, Snapshotable {
     for (const v of [this.features, this.count, this.lbaLow, this.lbaMid, this.lbaHigh, this.device, this.devCtl, this.xfer, this.xferCmd]) w.u8(v);
     w.bool(this.intrq); w.bool(this.irqLevel);
     w.u32(this.bufPos); w.u32(this.bufLen); w.u32(this.xferLba); w.u32(this.xferLeft); w.u32(this.xferBlock); w.f64(this.commands);
-    w.bytes(this.buffer);
+    w.bytes(this.xfer ? this.buffer.subarray(0, this.bufLen) : new Uint8Array(0)); // only a block in flight matters
     for (const d of this.drives) {
       w.u8(d.status); w.u8(d.error); w.u8(d.multiple); w.u8(d.heads); w.u8(d.spt);
       if (d.disk) d.disk.save(w);
@@ -329,6 +329,7 @@ export class IdeChannel implements PortDevice, Snapshotable {
     this.device = r.u8(); this.devCtl = r.u8(); this.xfer = r.u8(); this.xferCmd = r.u8();
     this.intrq = r.bool(); this.irqLevel = r.bool();
     this.bufPos = r.u32(); this.bufLen = r.u32(); this.xferLba = r.u32(); this.xferLeft = r.u32(); this.xferBlock = r.u32(); this.commands = r.f64();
+    this.buffer.fill(0);
     this.buffer.set(r.bytes());
     for (const d of this.drives) {
       d.status = r.u8(); d.error = r.u8(); d.multiple = r.u8(); d.heads = r.u8(); d.spt = r.u8();

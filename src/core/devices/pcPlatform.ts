@@ -16,6 +16,7 @@ import { INSNS_PER_US, type VirtualClock } from './virtualClock';
 import type { IdeChannel } from './ide';
 import type { IdeDisk } from './ideDisk';
 import { attachIde } from './ideController';
+import { ideViews } from './ideView';
 
 export interface PcPlatformOptions {
   ramBytes: number;
@@ -129,6 +130,6 @@ export class PcPlatform {
         f('idle time', this.clock.idle, `${(this.clock.idle / INSNS_PER_US).toFixed(2)} us`, 'skipped while the vCPU was halted'),
       ],
     };
-    return [chip('8259A PIC (master)', this.pic.master), chip('8259A PIC (slave)', this.pic.slave), pit, rtc, kbd, vga, misc];
+    return [chip('8259A PIC (master)', this.pic.master), chip('8259A PIC (slave)', this.pic.slave), pit, rtc, kbd, vga, misc, ...ideViews(this.ide)];
   }
 }

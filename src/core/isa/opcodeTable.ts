@@ -373,6 +373,8 @@ const UNDEFINED_FLAGS: Readonly<Record<string, string>> = {
   shl: 'OF AF', sal: 'OF AF', shr: 'OF AF', sar: 'OF AF', shld: 'OF AF', shrd: 'OF AF',
 };
 for (const e of defs) if (UNDEFINED_FLAGS[e.mnemonic]) e.undefinedFlags = UNDEFINED_FLAGS[e.mnemonic];
+// MOV to/from control and debug registers: "The OF, SF, ZF, AF, PF, and CF flags are undefined" (SDM Vol. 2 MOV CR, MOV DR).
+for (const e of defs) if (e.opcode >= 0x0f20 && e.opcode <= 0x0f23) e.undefinedFlags = 'CF PF AF ZF SF OF';
 
 /** Every instruction the product knows, in one table. */
 export const OPCODES: readonly OpcodeDef[] = defs;

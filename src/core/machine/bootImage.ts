@@ -72,7 +72,7 @@ export function planBoot(image: Uint8Array, name: string, o: BootOptions): BootP
     kind = 'multiboot-or-elf';
   } else {
     const p = diskImageProblem(image, true);
-    if (p) throw new ImageFormatError(`${name}: not an ELF32 executable or Multiboot kernel, and not a bootable disk image: ${p}`);
+    if (p) throw new ImageFormatError(`${name}: not a Multiboot kernel or ELF32 executable, and not a bootable disk image: ${p}`);
     kind = 'disk';
     disks.push(new IdeDisk(name, image, o.imageWriteBack ?? null));
   }

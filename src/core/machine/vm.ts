@@ -31,6 +31,7 @@ import { loadSnapshot, saveSnapshot } from '../time/snapshot';
 import { Watchpoints, type DataBreakpointSpec } from '../debug/dataBreakpoints';
 import { DEFAULT_QUANTUM } from '../vmm/smpScheduler';
 import { isaIrqToGsi } from '../devices/apicAddresses';
+import { enterRealModeOnEpt } from '../vmm/realModeHandoff';
 import { apicDevices, vcpuExitStats, type VcpuExitStats } from './smpViews';
 
 export type MmuMode = 'ept' | 'shadow';
@@ -157,10 +158,10 @@ export class Vm {
       debugInfo.warnings.push(`${name}: debug information unreadable (${e instanceof Error ? e.message : String(e)}); source-level debugging is off`);
     }
     this.debugInfo = debugInfo;
-    if (o.mmu === 'shadow' && loaded.boot.mode === 'real') {
-      throw new VmOptionError(`mmu "shadow": ${name} starts in real mode, which needs unrestricted guest and so EPT; launch it with mmu "ept"`);
-    }
     for (const v of this.vmm.vcpus) this.vmm.setupVcpu(v, loaded.boot);
+    // A real-mode start (boot sector, --bios) under shadow paging runs on EPT with unrestricted guest
+    // until the guest sets CR0.PE, as APs do after SIPI (vmm/realModeHandoff.ts, ADR 0005).
+    if (this.vmm.shadow && loaded.boot.mode === 'real') enterRealModeOnEpt(this.vmm, this.vmm.vcpus[0]);
     this.vmm.exitFilter = (e) => this.filters.match(e);
   }
 
@@ -189,6 +190,8 @@ export class Vm {
     // Resuming after a stop executes the instruction at the stop (so a breakpoint there does not
     // fire again at once); continuing after a plain budget-exhausted slice must not skip anything.
     if (resume) v.cpu.bpSkip = this.stopped ? this.pc(vcpu) | 0 : -1;
+    // Several vCPUs: each one resumes past a breakpoint it is stopped at (the stop may have been on any of them).
+    if (resume && this.vmm.vcpus.length > 1) for (const o of this.vmm.vcpus) if (o !== v) o.cpu.bpSkip = this.stopped ? this.pc(o.id) | 0 : -1;
     try {
       const s = this.finish(f());
       this.stopped = s !== null;
@@ -372,7 +375,7 @@ export class Vm {
   /** Serial input (the input log stamps it with icount when recording). Returns a message if it changed the past. */
   serialInput(port: number, bytes: Uint8Array): string | undefined {
     if (this.timeline) return this.timeline.input(port, bytes);
-    this.uart.receive(bytes);
+    this.deliverInput(port, bytes);
     return undefined;
   }
 

@@ -137,7 +137,8 @@ export function prepareEntry(vmm: Vmm, vcpu: VCpu): StopEvent | undefined {
 
 /** A device raised an interrupt while vCPUs may be in the guest (user input between run slices): kick them out. */
 export function kickVcpus(vmm: Vmm): void {
-  for (const vcpu of vmm.vcpus) if (vcpu.inGuest) vcpu.vmx.kick();
+  // Only a vCPU the interrupt can reach (the 8259's INTR goes to the vCPU whose LINT0 passes it).
+  for (const vcpu of vmm.vcpus) if (vcpu.inGuest && (!vcpu.irq || vcpu.irq.hasInterrupt())) vcpu.vmx.kick();
 }
 
 /**

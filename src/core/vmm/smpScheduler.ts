@@ -6,7 +6,8 @@
 // next device deadline that can wake one of them (QEMU's icount warp); with none, the VM is idle for
 // good. The schedule depends only on retired-instruction counts and guest events, never on how the
 // caller slices run(budget) calls: the position in the current quantum is state (saved by
-// time/smpState.ts), so time travel replays it exactly.
+// time/smpState.ts), so time travel replays it exactly. At the start of each turn the VMM services
+// due device deadlines and kicks the vCPU if its VMX-preemption timer would fire too late.
 import type { Vmm } from './vmm';
 import type { VCpu } from './vcpu';
 import type { StopEvent } from '../debug/debugApi';
@@ -44,8 +45,26 @@ export class SmpScheduler {
     return { kind: 'shutdown', vcpu: 0, text: `all ${this.vmm.vcpus.length} vCPUs are halted or waiting for SIPI and no device can raise an interrupt: the VM is idle for good` };
   }
 
+  /**
+   * Timers at the start of a turn: the other vCPUs advanced virtual time, so deadlines may have passed
+   * (run them: the VMM's own timer work, in root operation) or come closer than the VMX-preemption
+   * timer `v` was entered with; if the event can interrupt `v`, kick it (it exits, reason 1, and re-enters with the right timer and
+   * any interrupt injected). Keeps device interrupts within a few instructions of their deadline.
+   */
+  private syncTimers(v: VCpu): void {
+    const clock = this.vmm.clock;
+    clock.runDue();
+    if (!v.inGuest || v.pendingExit) return;
+    const irq = v.irq;
+    const d = irq ? clock.nextDeadline((line) => irq.canAccept(line)) : clock.nextDeadline();
+    if (d === Infinity) return;
+    const due = v.cpu.icount + Math.max(0, d - clock.now());
+    if (v.vmx.preemptAt > due + 32) v.vmx.kick();
+  }
+
   /** One turn-sized slice of `v`: deliver its signals, then run it for at most `n` instructions. */
   private turn(v: VCpu, n: number): StopEvent | null {
+    if (this.used === 0) this.syncTimers(v);
     for (let k = 0; k < 4; k++) {
       const sig = this.vmm.deliverSignals(v);
       if (sig) return sig;

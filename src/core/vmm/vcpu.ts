@@ -29,6 +29,8 @@ export class VCpu {
   blocked = false;
   /** Under shadow paging: running its real-mode start-up on EPT (realModeHandoff.ts). */
   realModeOnEpt = false;
+  /** Shadow paging: the shared shadow pages were zapped by another vCPU; reload the root before the next entry. */
+  shadowReload = false;
   /** Guest accesses to emulated MMIO (local APIC, I/O APIC) by this vCPU. */
   mmioExits = 0;
   /** Started by a SIPI (application processors). */

@@ -103,7 +103,17 @@ export class Vmm {
     for (let k = 0; k < cfg.smp; k++) this.vcpus.push(new VCpu(k, this.host));
     this.apic = new ApicSystem(this);
     if (this.shadow) this.shadow.isMmio = (gpa) => this.mmio.find(gpa) !== undefined;
-    if (this.shadow) this.shadow.rootsDropped = () => { for (const v of this.vcpus) if (v.inGuest) v.vmx.kick(); };
+    // Several vCPUs share the shadow page cache: a zap by one invalidates the roots of all (KVM's
+    // kvm_mmu_zap_all + KVM_REQ_MMU_RELOAD): flush their TLBs and make them exit (kick) and reload.
+    if (this.shadow && cfg.smp > 1) {
+      this.shadow.onZapAll = () => {
+        for (const v of this.vcpus) {
+          v.shadowReload = true;
+          v.cpu.mmu.flushAll();
+          if (v.inGuest) v.vmx.kick();
+        }
+      };
+    }
     this.sched = new SmpScheduler(this, cfg.quantum);
     for (const v of this.vcpus) v.irq = new VcpuInterrupts(this.apic.lapics[v.id], this.apic.ioapic, () => this.irqChip);
   }
@@ -232,7 +242,10 @@ export class Vmm {
         if (--exitsLeft <= 0) return null;
       }
       if (!vcpu.inGuest) {
-        this.shadow?.reloadRootsIfDropped(vcpu);
+        if (vcpu.shadowReload && this.shadow) {
+          vcpu.shadowReload = false;
+          if (!vcpu.realModeOnEpt) this.shadow.initVcpu(vcpu, this.shadow.guestCr3(vcpu));
+        }
         const s = prepareEntry(this, vcpu) ?? this.enter(vcpu);
         if (s === BLOCKED) return null; // halted, nothing to deliver: the scheduler runs another vCPU
         if (s) return s;

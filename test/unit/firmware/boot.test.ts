@@ -76,6 +76,8 @@ describe('firmware: paravirtual BIOS services and boot information', function ()
     const end = vm.icount, text = String.fromCharCode(...out);
     const disk = vm.platform.ide[0].drives[0].disk!;
     assert.equal(disk.overlay.size, 1);
+    const ide = vm.devices().find((g) => g.name.startsWith('IDE primary channel'))!;
+    assert.match(ide.fields.find((f) => f.name === 'master')!.text!, /disk\.img: 64 sectors, CHS 1\/16\/63, 1 written \(overlay\)/);
     vm.gotoIcount(100);
     assert.equal(disk.overlay.size, 0, 'before the write');
     vm.gotoIcount(end);

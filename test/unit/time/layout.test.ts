@@ -15,7 +15,10 @@ const PINNED: Record<string, [number, number]> = {
   vcpu0: [1, 1095],
   vmm: [1, 1079],
   debugexit: [1, 25],
-  uart0: [1, 32],
+  uart0: [2, 41],
+  uart1: [2, 41],
+  ide0: [1, 65],
+  ide1: [1, 65],
   vm: [1, 14],
 };
 

@@ -102,4 +102,19 @@ describe('Vm with several vCPUs (smp fixture)', function () {
     assert.deepEqual(a.vm.registers(1), b.vm.registers(1));
     assert.equal(a.vm.stateHash(), b.vm.stateHash());
   });
+
+  it('shadow paging: a zap of the shared shadow pages makes every vCPU flush, exit and reload its root; the guest still passes', () => {
+    const { vm, serial } = boot({ smp: 3, mmu: 'shadow' });
+    while (vm.vcpuExitStats()[2].icount < 2000) assert.equal(vm.run(5000), null);
+    const sh = vm.vmm.shadow!;
+    sh.zapAll();
+    for (const v of vm.vmm.vcpus) {
+      assert.equal(v.shadowReload, true);
+      if (v.inGuest && v.cpu.activity === 0) assert.equal(v.vmx.kickPending, true, `vCPU${v.id} kicked`);
+    }
+    const s = runToStop(vm);
+    assert.deepEqual(s, { kind: 'exited', vcpu: 0, status: 1 }, serial());
+    assert.ok(vm.vmm.vcpus.every((v) => !v.shadowReload || v.cpu.activity !== 0));
+    assert.match(serial(), /smp: counter 4000\n[^]*smp: PASS\n$/);
+  });
 });

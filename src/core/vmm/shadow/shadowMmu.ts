@@ -252,7 +252,6 @@ export class ShadowMmu implements Snapshotable {
     const s = this.vs(vcpu);
     const m = this.mode(vcpu);
     if (this.modeBits(m) !== s.builtFor) this.resetContext(vcpu);
-    else this.reloadRootsIfDropped(vcpu);
     const w = walkGuest(this.memory, m, gva, write, user, fetch, true, this.walk);
     if (!w.ok) {
       this.reflect(vcpu, gva, w.errorCode);
@@ -663,11 +662,7 @@ export class ShadowMmu implements Snapshotable {
     this.pendingFlush = 2;
   }
 
-  /**
-   * Drop every shadow page (KVM's kvm_mmu_zap_all). Every vCPU loses its roots, not only the one
-   * that zapped: the others must not run on freed tables, so they are kicked out of the guest and
-   * reload theirs before their next entry (KVM's KVM_REQ_MMU_RELOAD, reloadRootsIfDropped).
-   */
+  /** Drop every shadow page (KVM's kvm_mmu_zap_all). */
   zapAll(): void {
     for (const sp of this.hash.values()) this.free.push(sp.hpa);
     this.hash.clear(); this.byHpa.clear(); this.byGfn.clear(); this.rmap.clear(); this.unsyncPages.clear();
@@ -676,23 +671,10 @@ export class ShadowMmu implements Snapshotable {
     this.stats.shadowPages = 0; this.stats.protectedNow = 0; this.stats.rootsCached = 0;
     this.stats.zapAll++;
     this.pendingFlush = 2;
-    this.rootsDropped();
+    this.onZapAll?.();
   }
-
-  /** Set by the Vmm: make the vCPUs running in the guest exit (their roots were just dropped). */
-  rootsDropped: () => void = () => {};
-
-  /**
-   * Before VM entry: a vCPU whose roots another vCPU's zapAll() dropped loads them again for its own
-   * mode and CR3, with a full TLB flush (no roots at all = dropped: a vCPU always has some).
-   */
-  reloadRootsIfDropped(vcpu: VCpu): void {
-    const s = this.vcpuMmu[vcpu.id];
-    if (!s || s.root || s.paeRoots.some((r) => r)) return;
-    this.loadRoot(vcpu);
-    this.pendingFlush = 2;
-    this.commitFlush(vcpu);
-  }
+  /** Every vCPU's roots were dropped: the others must reload theirs before they run again (KVM_REQ_MMU_RELOAD; set by the Vmm). */
+  onZapAll: (() => void) | null = null;
 
   // ------------------------------------------------------------------ roots
   /** Make (or find in the cache) the roots for the vCPU's guest CR3 and point GUEST_CR3 at them. */
