@@ -3,9 +3,9 @@
 // and every self-test passes; the same kernel booted as a Multiboot ELF with the image as its disk
 // (`run teachos.elf --disk teachos.img`) passes under shadow paging too and prints the same, and
 // two runs print exactly the same (determinism: time is the instruction count). Disk images boot
-// only under EPT: their real-mode start needs unrestricted guest (the VMM says so), so shadow
-// paging is checked on the Multiboot path, which starts in protected mode (the APs still start in
-// real mode through INIT-SIPI-SIPI).
+// under EPT; their real-mode start under shadow paging (on EPT until CR0.PE) is not finished in the
+// VMM yet, so shadow paging is checked on the Multiboot path, which starts in protected mode (the
+// APs still start in real mode through INIT-SIPI-SIPI).
 //
 // Also the end-to-end check of shadow paging with several vCPUs: an AP turning paging on zaps
 // every shadow page, and the BSP must reload its roots (KVM_REQ_MMU_RELOAD, src/core/vmm/vmm.ts).
