@@ -19,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildTeachos } from '../test/guests/teachos/build.mjs';
 
 const scriptPath = fileURLToPath(import.meta.url);
 export const repoRoot = path.resolve(path.dirname(scriptPath), '..');
@@ -31,6 +32,7 @@ export const manifestPath = path.join(outDir, 'manifest.json');
 const CC = process.env.GUESTS_CC || 'gcc';
 const AS = process.env.GUESTS_AS || 'as';
 const LD = process.env.GUESTS_LD || 'ld';
+const OBJCOPY = process.env.GUESTS_OBJCOPY || 'objcopy';
 
 // The interpreter has no x87/SSE/MMX: gcc must emit none. -fcf-protection=none
 // keeps endbr32 out; -march=i686 pins the ISA whatever the compiler's default.
@@ -528,6 +530,11 @@ export function buildGuests({ force = false, log = (line) => console.log(line) }
     log(`built ${fx.name.padEnd(8)} -> ${outDirRel}/${fx.name}.elf`);
   }
   built += buildImageFixtures(force, log);
+  // teachos (a disk image, not in the manifest: the per-fixture tests boot ELF files)
+  if (buildTeachos({ repoRoot, outDir, run: runOrThrow, CC, AS, LD, OBJCOPY, CFLAGS, ASFLAGS, LDFLAGS, extraDeps: [rel(scriptPath)] }, { force })) {
+    built++;
+    log(`built teachos  -> ${outDirRel}/teachos.img, ${outDirRel}/teachos.elf`);
+  }
   const manifest = fixtures.map(manifestEntry);
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   let old = null;
