@@ -84,7 +84,7 @@ describe('CLI: vmm-debug run', function () {
     it('a file that is neither ELF nor Multiboot', () => {
       const p = path.join(tmp, 'text.bin');
       fs.writeFileSync(p, 'just some text, not a kernel\n');
-      bad(['run', p], /not an ELF32 executable or Multiboot kernel, and not a bootable disk image/);
+      bad(['run', p], /not a Multiboot kernel or ELF32 executable, and not a bootable disk image/);
     });
     it('a 64-bit ELF', () => bad(['run', process.execPath], /64-bit ELF.*IA-32/));
     it('a truncated ELF', () => {

@@ -7,6 +7,7 @@
 // vCPU component (vmm/vcpu + hw/vmx VmxCpu.restoreOperation), which owns the latched controls.
 import type { Cpu } from '../hw/cpu/cpu';
 import { armDebugRegisters } from '../hw/cpu/debugExceptions';
+import { LF_NONE, materialize } from '../hw/cpu/lazyFlags';
 import type { Snapshotable, StateReader, StateWriter } from './stateIo';
 
 /** Bump when the layout below changes (test/unit/time/layout.test.ts pins the byte length per version). */
@@ -20,8 +21,11 @@ export class CpuState implements Snapshotable {
     const c = this.cpu;
     w.begin(this.stateName, CPU_STATE_VERSION);
     w.i32s(c.reg);
-    w.i32(c.eip); w.i32(c.eflags);
-    w.i32(c.lfOp); w.i32(c.lfDst); w.i32(c.lfSrc); w.i32(c.lfRes); w.i32(c.lfSize); w.i32(c.lfCin);
+    // EFLAGS is saved materialized, with an empty lazy-flag record: how the flags were last computed
+    // (a translated block, a handler, a replayed step) is not machine state, and two runs that reach
+    // the same architectural state must save the same bytes (state hashes, compare-two-moments).
+    w.i32(c.eip); w.i32(c.lfOp !== LF_NONE ? materialize(c) : c.eflags);
+    w.i32(LF_NONE); w.i32(0); w.i32(0); w.i32(0); w.i32(0); w.i32(0);
     w.i32s(c.segSel); w.i32s(c.segBase); w.i32s(c.segLimit); w.i32s(c.segAr);
     w.i32(c.gdtrBase); w.i32(c.gdtrLimit); w.i32(c.idtrBase); w.i32(c.idtrLimit);
     w.i32(c.cr0); w.i32(c.cr2); w.i32(c.cr3); w.i32(c.cr4); w.i32(c.efer);

@@ -1,4 +1,4 @@
-// Where the paravirtual BIOS puts things in the first megabyte (docs/notes/firmware.md, ADR 0006).
+// Where the paravirtual BIOS puts things in the first megabyte (docs/platform.md, ADR 0006).
 // Real-mode addresses are linear (segment << 4 + offset); the BIOS segment is F000.
 
 /** The BIOS area the memory maps (E820, Multiboot) report as reserved. */
