@@ -231,6 +231,9 @@ describe('DAP: inspecting the VM', function () {
     assert.ok(num(stats.find((v) => v.name === 'instructions')!.value) > 1000);
     const devices = await children(await scopeRef(dc, frame.id, 'Devices'));
     assert.ok(devices.length > 0);
+    // The interrupt controllers of an SMP-capable machine are there too (local APIC per vCPU, I/O APIC).
+    assert.ok(devices.some((d) => d.name === 'Local APIC 0'), devices.map((d) => d.name).join(', '));
+    assert.ok(devices.some((d) => d.name === 'I/O APIC'), devices.map((d) => d.name).join(', '));
     // Stale after the VM moves.
     const stepped = dc.waitForEvent('stopped');
     await dc.nextRequest({ threadId: 1, granularity: 'instruction' });

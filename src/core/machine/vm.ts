@@ -376,8 +376,8 @@ export class Vm {
     else if (port === 1) this.uart2.receive(bytes);
     else this.uart.receive(bytes);
   }
-  /** Device state for the debugger's Devices view. */
-  devices(): GroupView[] { return this.platform.devices(); }
+  /** Device register views for the Devices scope: the PC platform's devices, then each local APIC and the I/O APIC. */
+  devices(): GroupView[] { return [...this.platform.devices(), ...apicDevices(this.vmm)]; }
   /** The 80x25 text screen at guest-physical 0xB8000. */
   textScreen(): string[] { return this.platform.vga.textScreen(); }
 
