@@ -44,7 +44,8 @@ export class LaunchConfigError extends Error {
 const MAX_SMP = 8;
 const MAX_MEMORY_MIB = 3072;
 
-function describe(v: unknown): string {
+/** A launch.json value as an error message shows it. */
+export function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';

@@ -7,7 +7,7 @@ import { Vm } from '../src/core/machine/vm';
 import type { ExitFilterSetting } from '../src/core/debug/debugApi';
 import { readSymbolFile, type SymbolFile } from '../src/core/debug/symbolFiles';
 import { ActiveFilters } from '../src/core/debug/exitFilters';
-import { LaunchConfigError } from './launchConfig';
+import { LaunchConfigError, describe } from './launchConfig';
 
 export interface LaunchExtras {
   /** Extra ELF files (absolute paths) with their load offsets. */
@@ -27,14 +27,6 @@ export const KNOWN_ATTRIBUTES = new Set([
   'serial', 'symbols', 'exitBreakpoints', 'gdbPort', 'disks', 'diskWriteback', 'noDebug', 'quantum', 'loadAddress', 'bios', 'cmdline', 'modules', 'recording', 'snapshot', 'historyBudgetMiB',
   'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'presentation', 'suppressMultipleSessionWarning',
 ]);
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  return String(v);
-}
 
 /** A number or a numeric string ("0x400000", "4194304"), as launch.json authors write addresses. */
 function address(name: string, v: unknown): number {
