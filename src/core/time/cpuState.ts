@@ -11,7 +11,7 @@ import { LF_NONE, materialize } from '../hw/cpu/lazyFlags';
 import type { Snapshotable, StateReader, StateWriter } from './stateIo';
 
 /** Bump when the layout below changes (test/unit/time/layout.test.ts pins the byte length per version). */
-export const CPU_STATE_VERSION = 2;
+export const CPU_STATE_VERSION = 3;
 
 export class CpuState implements Snapshotable {
   readonly stateName: string;
@@ -40,6 +40,7 @@ export class CpuState implements Snapshotable {
     w.i32(c.excVector); w.i32(c.excError); w.bool(c.excHasError); w.i32(c.pfAddress); w.f64(c.softIntAt);
     w.i32s(c.mmu.pdpte);
     w.i32(c.debugCtl); // version 2
+    w.i32(c.nmiBlocked ? 1 : 0); // version 3
   }
 
   loadState(r: StateReader): void {
@@ -62,6 +63,7 @@ export class CpuState implements Snapshotable {
     c.excVector = r.i32(); c.excError = r.i32(); c.excHasError = r.bool(); c.pfAddress = r.i32(); c.softIntAt = r.f64();
     r.i32sInto(c.mmu.pdpte);
     c.debugCtl = r.i32();
+    c.nmiBlocked = r.i32() !== 0;
     c.bpSkip = -1;
     armDebugRegisters(c); // DR7 -> armed instruction / data breakpoints, watched pages
     c.mmu.flushAll();

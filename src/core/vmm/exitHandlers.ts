@@ -4,7 +4,7 @@ import type { ExitHandler } from './exitHandler';
 import { ExitReason } from '../hw/vmx/exitReasons';
 import { handleCpuid } from './handlers/handleCpuid';
 import { handleIo } from './handlers/handleIo';
-import { handleExternalInterrupt, handleInterruptWindow, handlePreemptionTimer } from './handlers/handleInterruptWindow';
+import { handleExternalInterrupt, handleInterruptWindow, handleNmiWindow, handlePreemptionTimer } from './handlers/handleInterruptWindow';
 import {
   handleCrAccess, handleEptMisconfig, handleEptViolation, handleException, handleHlt, handleMsr, handleTripleFault, handleVmcall,
 } from './handlers/handleSimple';
@@ -34,6 +34,7 @@ EXIT_HANDLERS[ExitReason.EPT_VIOLATION] = withIdtVectoring(handleEptViolation);
 EXIT_HANDLERS[ExitReason.EPT_MISCONFIG] = handleEptMisconfig;
 EXIT_HANDLERS[ExitReason.EXTERNAL_INTERRUPT] = handleExternalInterrupt;
 EXIT_HANDLERS[ExitReason.INTERRUPT_WINDOW] = handleInterruptWindow;
+EXIT_HANDLERS[ExitReason.NMI_WINDOW] = handleNmiWindow;
 EXIT_HANDLERS[ExitReason.PREEMPTION_TIMER] = handlePreemptionTimer;
 EXIT_HANDLERS[ExitReason.INIT_SIGNAL] = handleInitSignal;
 EXIT_HANDLERS[ExitReason.SIPI] = handleSipi;

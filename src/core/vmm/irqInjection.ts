@@ -67,9 +67,17 @@ export function injectPendingInterrupt(vcpu: VCpu, ic: InterruptController): boo
 /** An NMI pending at the vCPU's local APIC is injected (type 2, vector 2; SDM 26.6) when no event is queued and NMIs are not blocked. */
 function injectNmi(vcpu: VCpu): boolean {
   const irq = vcpu.irq!;
-  if (!irq.nmiPending()) return false;
   const v = vcpu.vmcs;
-  if ((v.read(VMCS.VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) || (v.read(VMCS.GUEST_INTERRUPTIBILITY_INFO) & 0xb)) return false;
+  const proc = v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL) & ~P.CPU_BASED_NMI_WINDOW_EXITING;
+  if (!irq.nmiPending()) { if (proc !== v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL)) v.write(VMCS.CPU_BASED_VM_EXEC_CONTROL, proc >>> 0); return false; }
+  if ((v.read(VMCS.VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) || (v.read(VMCS.GUEST_INTERRUPTIBILITY_INFO) & 0xb)) {
+    // Blocked (by NMI until the guest's IRET, or by STI / MOV SS): ask for an NMI window, as KVM's
+    // enable_nmi_window does; it needs "virtual NMIs", which needs "NMI exiting" (SDM 26.2.1.1).
+    v.write(VMCS.PIN_BASED_VM_EXEC_CONTROL, (v.read(VMCS.PIN_BASED_VM_EXEC_CONTROL) | Pin.PIN_BASED_NMI_EXITING | Pin.PIN_BASED_VIRTUAL_NMIS) >>> 0);
+    v.write(VMCS.CPU_BASED_VM_EXEC_CONTROL, (proc | P.CPU_BASED_NMI_WINDOW_EXITING) >>> 0);
+    return false;
+  }
+  v.write(VMCS.CPU_BASED_VM_EXEC_CONTROL, proc >>> 0);
   irq.takeNmi();
   v.write(VMCS.VM_ENTRY_INTR_INFO_FIELD, (2 | (2 << 8) | INTR_INFO_VALID) >>> 0);
   v.write(VMCS.GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);

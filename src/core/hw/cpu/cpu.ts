@@ -99,6 +99,12 @@ export class Cpu implements LazyFlagState, ByteSource {
   activity = 0;
   /** Interruptibility (VMCS encoding): bit 0 blocking by STI, bit 1 blocking by MOV SS. */
   interruptibility = 0;
+  /**
+   * Blocking by NMI (SDM Vol. 3A 6.7.1): set when an NMI is delivered, cleared by the next IRET, so a
+   * second NMI waits until the handler returns. Kept apart from `interruptibility`, which is cleared
+   * after every instruction; VM exits save it as interruptibility-state bit 3 (SDM 24.4.2).
+   */
+  nmiBlocked = false;
   /** Instructions retired: the machine's clock (invariant 1). */
   icount = 0;
   /** Debug registers armed by DR7 (bit n = DRn): instruction and data breakpoints (debugExceptions.ts). */
@@ -179,7 +185,7 @@ export class Cpu implements LazyFlagState, ByteSource {
     this.gdtrBase = 0; this.gdtrLimit = 0xffff; this.idtrBase = 0; this.idtrLimit = 0xffff;
     this.cr0 = 0x60000010; this.cr2 = 0; this.cr3 = 0; this.cr4 = 0; this.efer = 0;
     this.dr.fill(0); this.dr[6] = 0xffff0ff0 | 0; this.dr[7] = 0x400; this.debugCtl = 0;
-    this.cpl = 0; this.activity = 0; this.interruptibility = 0;
+    this.cpl = 0; this.activity = 0; this.interruptibility = 0; this.nmiBlocked = false;
     this.mmu.flushAll();
   }
 

@@ -231,6 +231,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     cpu.cpl = (cpu.cr0 & 1) ? (cpu.segAr[SS] >> 5) & 3 : 0;
     cpu.activity = v.read(VMCS.GUEST_ACTIVITY_STATE);
     cpu.interruptibility = v.read(VMCS.GUEST_INTERRUPTIBILITY_INFO) & 3;
+    cpu.nmiBlocked = (v.read(VMCS.GUEST_INTERRUPTIBILITY_INFO) & 8) !== 0; // bit 3: blocking by NMI
     cpu.insnEip = cpu.eip;
     armDebugRegisters(cpu);
     // PDPTEs (SDM 26.3.2.4): with PAE paging and "enable EPT" they come from the GUEST_PDPTEn fields
@@ -264,6 +265,8 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     this.injecting = true;
     cpu.injectType = type;
     try { cpu.deliverException(vector, err, len, software); } finally { this.injecting = false; cpu.injectType = -1; }
+    // An injected NMI blocks further NMIs until the guest's IRET, as a delivered one does (SDM 26.6.1.2).
+    if (type === IntrType.NMI) cpu.nmiBlocked = true;
   }
 
   // ---------------------------------------------------------------- events at instruction boundaries
@@ -279,7 +282,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
       this.preemptAt = (Math.floor(cpu.icount / unit) + v.read(VMCS.VMX_PREEMPTION_TIMER_VALUE)) * unit;
     } else this.preemptAt = Infinity;
     if (!(this.pin & Pin.PIN_BASED_EXT_INTR_MASK)) this.kickPending = false;
-    cpu.vmxEventAt = (this.proc & P.CPU_BASED_INTR_WINDOW_EXITING) || this.kickPending ? 0 : this.preemptAt;
+    cpu.vmxEventAt = (this.proc & (P.CPU_BASED_INTR_WINDOW_EXITING | P.CPU_BASED_NMI_WINDOW_EXITING)) || this.kickPending ? 0 : this.preemptAt;
   }
 
   /**
@@ -292,12 +295,16 @@ export class VmxCpu implements NonRootHooks, EptWalker {
   instructionBoundary(cpu: Cpu): void {
     if (cpu.icount >= this.preemptAt) { cpu.insnEip = cpu.eip; this.exit(ExitReason.PREEMPTION_TIMER, 0); }
     if (this.kickPending) { this.kickPending = false; cpu.insnEip = cpu.eip; this.exit(ExitReason.EXTERNAL_INTERRUPT, 0); }
+    // NMI window (exit 8, SDM 26.7.6): no virtual-NMI blocking (the guest's IRET ended it) and no
+    // blocking by STI or MOV SS; it comes before the interrupt window (SDM 6.9 priorities).
+    const nmiWindow = (this.proc & P.CPU_BASED_NMI_WINDOW_EXITING) !== 0;
+    if (nmiWindow && !cpu.nmiBlocked && !(cpu.interruptibility & 3)) { cpu.insnEip = cpu.eip; this.exit(ExitReason.NMI_WINDOW, 0); }
     if (this.proc & P.CPU_BASED_INTR_WINDOW_EXITING) {
       if ((cpu.eflags & 0x200) && !(cpu.interruptibility & 3)) { cpu.insnEip = cpu.eip; this.exit(ExitReason.INTERRUPT_WINDOW, 0); }
       cpu.vmxEventAt = 0; // the window is still shut: look again at the next boundary
       return;
     }
-    cpu.vmxEventAt = this.preemptAt;
+    cpu.vmxEventAt = nmiWindow ? 0 : this.preemptAt;
   }
 
   /** A host interrupt for this logical processor (the VMM's kick): exits at the next boundary with external-interrupt exiting. */
@@ -381,7 +388,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
       for (let k = 0; k < 8; k++) v.write(VMCS.GUEST_PDPTR0 + k, cpu.mmu.pdpte[k] >>> 0);
     }
     v.write(VMCS.GUEST_ACTIVITY_STATE, reason === ExitReason.TRIPLE_FAULT ? 2 : cpu.activity);
-    v.write(VMCS.GUEST_INTERRUPTIBILITY_INFO, cpu.interruptibility);
+    v.write(VMCS.GUEST_INTERRUPTIBILITY_INFO, cpu.interruptibility | (cpu.nmiBlocked ? 8 : 0));
     this.loadHostState(v);
     throw VM_EXIT;
   }

@@ -7,4 +7,6 @@ import type { ExitHandler } from '../exitHandler';
 
 export const handleExternalInterrupt: ExitHandler = () => undefined;
 export const handleInterruptWindow: ExitHandler = () => undefined;
+/** NMI_WINDOW (8): the guest's IRET ended blocking by NMI; prepareEntry injects the held NMI (SDM 26.7.6). */
+export const handleNmiWindow: ExitHandler = () => undefined;
 export const handlePreemptionTimer: ExitHandler = () => undefined;

@@ -156,6 +156,7 @@ function retFar(cpu: Cpu, i: Insn): void {
 
 function iret(cpu: Cpu, i: Insn): void {
   const size = i.opSize, n = size >> 3;
+  cpu.nmiBlocked = false; // IRET ends blocking by NMI, in every mode and form (SDM Vol. 3A 6.7.1)
   if (!cpu.protectedMode) {
     const ip = cpu.peek(size, 0), cs = cpu.peek(size, n), fl = cpu.peek(size, 2 * n);
     cpu.pop(size); cpu.pop(size); cpu.pop(size);
