@@ -163,6 +163,10 @@ async function command(title) {
   await input.fill(`>${title}`);
   const item = await visible(page.locator('.quick-input-list .monaco-list-row', { hasText: title }), `the command "${title}" in the palette`, 10_000);
   await item.click();
+  // The palette lingers for a frame or two after the click; a command that prompts next (an input box)
+  // reuses the same widget, so wait until it is gone or no longer holds the '>' palette text before
+  // anyone types into "the" quick input (under load the old palette input was answered instead).
+  await until('the command palette to close', async () => !(await input.isVisible()) || !(await input.inputValue()).startsWith('>'), 10_000);
 }
 
 /** A pane of the Run and Debug view by its title (Variables, Breakpoints, ...), expanded. */
@@ -446,7 +450,7 @@ async function main() {
       else await command(`${view.name}: Focus on ${view.name} View`);
       // A command may first ask for its argument (Translate Address… asks for an address): give one.
       const input = page.locator('.quick-input-widget input');
-      try { await input.waitFor({ state: 'visible', timeout: 3000 }); } catch { /* no prompt */ }
+      try { await input.waitFor({ state: 'visible', timeout: 5000 }); } catch { /* no prompt */ }
       if (await input.isVisible()) {
         await input.fill(/translat/i.test(what) ? 'eip' : '');
         await page.keyboard.press('Enter');
