@@ -41,7 +41,6 @@ export class Insn {
    * chosen once at decode time (hw/cpu/exec/registry.ts `specialize`), so the run loop calls
    * `i.exec(cpu, i)` with no dispatch switch. Typed loosely: isa/ does not depend on hw/.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   exec: (cpu: any, i: Insn) => void = unspecialized;
   /**
    * True when the instruction can run in the CPU's fast loop: not privileged, no VM exit of its own,
@@ -53,7 +52,6 @@ export class Insn {
    * The translated block starting here (hw/cpu/exec/block.ts) and its length in instructions, or
    * null; `hot` counts executions until it is translated (-1: not translatable).
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   block: ((cpu: any, limit: number) => void) | null = null;
   blockLength = 0;
   hot = 0;

@@ -29,7 +29,6 @@ export const HOT = 32;
 const MAX_BLOCK = 48;
 
 /** A translated block: runs its instructions up to icount `limit`; `cpu` is the Cpu (typed loosely: generated code). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type BlockFn = (cpu: any, limit: number) => void;
 
 const BRANCHES = new Set(['jcc', 'jmpRel', 'callRel', 'retNear', 'jmpInd', 'callInd', 'loop', 'jcxz', 'movs', 'stos', 'lods', 'cmps', 'scas']);
@@ -174,7 +173,6 @@ const CSL = cpu.protectedMode ? cpu.segLimit[1] >>> 0 : 4294967295, lim = limit 
     + `cpu.icount = ic + k; if (cpu.icount !== ic0) cpu.faultDepth = 0;\n`
     + `if (G[k] === 0) { cpu.eip = ip; cpu.insnEip = ip; }\ncpu.insn = I[k];\nthrow x;\n}\n`;
   const G = generic.map((g) => (g ? 1 : 0));
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval, no-new-func
   const fn = new Function('ENV', 'I', 'C', 'G', `return function block(cpu, limit) {\n${src}};`)(ENV, insns, icache, G) as BlockFn;
   return { fn, length: n };
 }

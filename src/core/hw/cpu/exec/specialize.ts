@@ -240,7 +240,6 @@ let serial = 0;
 export function compile(body: string, name: string): ExecFn {
   let fn = compiled.get(body);
   if (fn === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval, no-new-func
     fn = new Function('ENV', `return function ${name}_${serial++}(cpu, i) { const R = cpu.reg; ${body} };`)(ENV) as ExecFn;
     compiled.set(body, fn);
   }
