@@ -33,6 +33,7 @@ const ART = join(ROOT, 'artifacts', 'e2e');
 const MEDIA = join(ROOT, 'media', 'screenshots');
 const VSIX = join(ROOT, 'vmm-debug.vsix');
 const GUEST = join(ROOT, 'build', 'guests', 'demo.elf');
+const TRANSLATE = 'eip'; // the address the translation view is asked for
 const CHROMIUM = process.env.VMM_E2E_CHROMIUM ?? '/usr/bin/chromium';
 const SUITE_LIMIT_MS = 8 * 60_000; // the whole suite, after setup
 const t0 = Date.now();
@@ -87,6 +88,7 @@ async function step(name, fn, { optional = false } = {}) {
     results.push({ name, status: 'failed', ms: Date.now() - s, detail: msg });
     log(`  FAILED: ${e instanceof Error ? e.message : String(e)}`);
     await shot(`failed-${results.length}`).catch(() => {});
+    await diagnose(`failed-${results.length}`).catch(() => {});
     if (!optional) failedHard = true;
   }
 }
@@ -126,6 +128,36 @@ async function shot(name) {
   return file;
 }
 
+/**
+ * What the workbench showed when a step failed, as text beside the screenshot: editor tabs, the quick
+ * input (title, prompt, value), notifications, the Call Stack and Variables rows, the DAP requests
+ * still unanswered, and the page's DOM. A CI failure is then readable without rerunning it.
+ */
+async function diagnose(name) {
+  if (!page) return;
+  const texts = (sel) => page.locator(sel).evaluateAll((els) => els.map((e) => e.innerText.replace(/\s+/g, ' ').trim()).filter(Boolean));
+  const quick = page.locator('.quick-input-widget');
+  const q = (await quick.count()) && (await quick.first().isVisible())
+    ? { title: await texts('.quick-input-widget .quick-input-title'), message: await texts('.quick-input-widget .quick-input-message'),
+      value: await page.locator('.quick-input-widget input').first().inputValue().catch(() => '?') }
+    : 'hidden';
+  const msgs = dapMessages();
+  const answered = new Set(msgs.filter((m) => m.dir === 'fromAdapter' && m.msg.type === 'response').map((m) => m.msg.request_seq));
+  const pending = msgs.filter((m) => m.dir === 'toAdapter' && m.msg.type === 'request' && !answered.has(m.msg.seq)).map((m) => `${m.msg.seq} ${m.msg.command}`);
+  const lines = [
+    `tabs: ${JSON.stringify(await texts('.tabs-container .tab'))}`,
+    `quick input: ${JSON.stringify(q)}`,
+    `notifications: ${JSON.stringify(await texts('.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message'))}`,
+    `call stack: ${JSON.stringify(await texts('.debug-call-stack .monaco-list-row'))}`,
+    `variables: ${JSON.stringify((await texts('.debug-variables .monaco-list-row')).slice(0, 40))}`,
+    `DAP requests without a response: ${JSON.stringify(pending)}`,
+    `last DAP messages: ${msgs.slice(-6).map((m) => `${m.dir} ${m.msg?.type ?? ''} ${m.msg?.command ?? m.msg?.event ?? ''}`).join(' | ')}`,
+  ];
+  writeFileSync(join(ART, `${name}.txt`), lines.join('\n') + '\n');
+  writeFileSync(join(ART, `${name}.html`), await page.content());
+  for (const l of lines) log(`  ${l.slice(0, 400)}`);
+}
+
 // ---- DAP log (written by the extension's tracker) -----------------------------------------------------
 function dapMessages() {
   if (!existsSync(DAP_LOG)) return [];
@@ -133,11 +165,16 @@ function dapMessages() {
 }
 const events = (name) => dapMessages().filter((m) => m.dir === 'fromAdapter' && m.msg.type === 'event' && m.msg.event === name).map((m) => m.msg);
 const stoppedEvents = () => events('stopped');
-function responsesTo(command) {
+/** Requests for `command` sent after request number `after` (VS Code numbers its requests in order). */
+function requestsOf(command, after = 0) {
+  return dapMessages().filter((m) => m.dir === 'toAdapter' && m.msg.type === 'request' && m.msg.command === command && m.msg.seq > after).map((m) => m.msg);
+}
+function responsesTo(command, after = 0) {
   const msgs = dapMessages();
-  const seqs = new Set(msgs.filter((m) => m.dir === 'toAdapter' && m.msg.command === command).map((m) => m.msg.seq));
+  const seqs = new Set(requestsOf(command, after).map((m) => m.seq));
   return msgs.filter((m) => m.dir === 'fromAdapter' && m.msg.type === 'response' && seqs.has(m.msg.request_seq)).map((m) => m.msg);
 }
+const lastRequestSeq = () => Math.max(0, ...dapMessages().filter((m) => m.dir === 'toAdapter' && m.msg.type === 'request').map((m) => m.msg.seq));
 
 // ---- helpers -----------------------------------------------------------------------------------------
 function run(cmd, args, opts = {}) {
@@ -157,16 +194,38 @@ function freePort() {
   });
 }
 
-async function command(title) {
-  await page.keyboard.press('F1');
-  const input = await visible(page.locator('.quick-input-widget input'), 'the command palette');
+/**
+ * Runs a command from the palette. With `answer`, the command is expected to ask for an argument in an
+ * input box whose prompt matches `prompt`: the suite waits for exactly that input box (not "any quick
+ * input": under load the palette lingers, and an input box can take seconds to come back from the
+ * extension host), types the answer, checks it landed there, and waits for the box to close.
+ */
+async function command(title, { answer, prompt } = {}) {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input').first();
+  // F1 typed while a webview has focus goes through the webview's key forwarding: press again if the
+  // palette is not up yet (F1 toggles nothing else, and a second press on an open palette is harmless).
+  await until('the command palette', async () => {
+    if (await input.isVisible() && (await input.inputValue()).startsWith('>')) return true;
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 5000 }).catch(() => {});
+    return (await input.isVisible()) && (await input.inputValue()).startsWith('>');
+  }, 30_000, 100);
   await input.fill(`>${title}`);
-  const item = await visible(page.locator('.quick-input-list .monaco-list-row', { hasText: title }), `the command "${title}" in the palette`, 10_000);
+  const item = await visible(page.locator('.quick-input-list .monaco-list-row', { hasText: title }), `the command "${title}" in the palette`, 15_000);
   await item.click();
   // The palette lingers for a frame or two after the click; a command that prompts next (an input box)
-  // reuses the same widget, so wait until it is gone or no longer holds the '>' palette text before
-  // anyone types into "the" quick input (under load the old palette input was answered instead).
-  await until('the command palette to close', async () => !(await input.isVisible()) || !(await input.inputValue()).startsWith('>'), 10_000);
+  // reuses the same widget, so wait until it is gone or no longer holds the '>' palette text.
+  await until('the command palette to close', async () => !(await input.isVisible()) || !(await input.inputValue()).startsWith('>'), 15_000);
+  if (answer === undefined) return;
+  const box = widget.filter({ hasText: prompt });
+  const asked = Date.now();
+  await visible(box, `the input box of "${title}" (prompt /${prompt.source}/)`, 30_000);
+  log(`  the input box of "${title}" appeared ${secs(Date.now() - asked)} after the palette closed`);
+  await input.fill(answer);
+  await until(`"${answer}" typed into the input box of "${title}"`, async () => (await input.inputValue()) === answer, 5000);
+  await input.press('Enter');
+  await until(`the input box of "${title}" to close after Enter`, async () => !(await box.first().isVisible()), 15_000);
 }
 
 /** A pane of the Run and Debug view by its title (Variables, Breakpoints, ...), expanded. */
@@ -174,6 +233,20 @@ async function pane(title) {
   const header = await visible(page.locator(`.pane-header[aria-label^="${title}"]`), `the ${title} section of Run and Debug`);
   if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
   return header.locator('xpath=..');
+}
+
+/**
+ * The text of the webview (an iframe inside an iframe in code-server) whose body matches `re`: proof the
+ * panel rendered its HTML, not just that a tab exists.
+ */
+async function webviewText(re, what, ms = 20_000) {
+  return until(what, async () => {
+    for (const f of page.frames()) {
+      const t = await f.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+      if (re.test(t)) return t;
+    }
+    return undefined;
+  }, ms);
 }
 
 /** Lets the workbench finish painting (tree refreshes, spinners) before a screenshot. */
@@ -404,6 +477,9 @@ async function main() {
     // The VMCS at the exit: VM-exit information fields (exit reason 30, the qualification).
     const variables = await pane('Variables');
     await collapseScope(variables, /^Registers\b/);
+    // Scopes belong to the frame: VS Code may or may not carry the VMCS expansion over from the entry
+    // stop (it depends on which frame it focuses and when), so expand it again when it is collapsed.
+    await expandScope(variables, /^VMCS\b/, 'the VMCS scope in Variables at the exit');
     const info = await visible(variables.locator('.monaco-list-row', { hasText: /VM-exit information/i }), 'the "VM-exit information fields" group of the VMCS scope');
     if ((await info.getAttribute('aria-expanded')) !== 'true') await info.click();
     await visible(variables.locator('.monaco-list-row', { hasText: /EXIT_REASON/ }), 'the VM_EXIT_REASON field in Variables', 10_000);
@@ -438,30 +514,33 @@ async function main() {
     await shot('disassembly');
   });
 
-  // Views that other parts of the project add: opened when the extension contributes them.
-  const views = Object.values(contributes.views ?? {}).flat();
-  const viewCommands = (contributes.commands ?? []).filter((c) => /timeline|translat/i.test(`${c.command} ${c.title}`));
-  for (const [what, re] of [['timeline', /timeline/i], ['address translation', /translat/i]]) {
-    await step(`open the ${what} view`, async () => {
-      const cmd = viewCommands.find((c) => re.test(`${c.command} ${c.title}`));
-      const view = views.find((v) => re.test(`${v.id} ${v.name}`));
-      if (!cmd && !view) return { skip: `the extension contributes no ${what} view yet` };
-      if (cmd) await command(cmd.category ? `${cmd.category}: ${cmd.title}` : cmd.title);
-      else await command(`${view.name}: Focus on ${view.name} View`);
-      // A command may first ask for its argument (Translate Address… asks for an address): give one.
-      const input = page.locator('.quick-input-widget input');
-      try { await input.waitFor({ state: 'visible', timeout: 5000 }); } catch { /* no prompt */ }
-      if (await input.isVisible()) {
-        await input.fill(/translat/i.test(what) ? 'eip' : '');
-        await page.keyboard.press('Enter');
-      }
-      // It shows as an editor tab (a webview panel) or a view section titled after it.
-      await visible(page.locator('.tabs-container .tab, .pane-header, .composite.title').filter({ hasText: re }), `the ${what} view (a tab or section titled /${re.source}/i)`, 15_000);
-      await page.waitForTimeout(1500);
-      await shot(what.replace(/\s+/g, '-'));
-      return cmd ? `command ${cmd.command}` : `view ${view.id}`;
-    }, { optional: true });
-  }
+  // The time-travel exit timeline (a webview panel): command, the adapter's answer, the tab, its content.
+  await step('open the timeline view', async () => {
+    const seq = lastRequestSeq();
+    await command('VMM: Show VM Exit Timeline');
+    const r = await until('the adapter\'s response to vmm/exitTimeline in the DAP log', () => responsesTo('vmm/exitTimeline', seq)[0], 30_000);
+    if (!r.success) throw new Error(`vmm/exitTimeline failed: ${r.message}`);
+    await visible(page.locator('.tabs-container .tab').filter({ hasText: 'VM Exit Timeline' }), 'the "VM Exit Timeline" editor tab', 20_000);
+    const text = await webviewText(/exits shown/, 'the exit chart in the VM Exit Timeline webview');
+    await settle();
+    await shot('timeline');
+    return /instructions [^:]*: [\d,]+ exits shown/.exec(text)?.[0];
+  });
+
+  // Address translation: "VMM: Translate Address…" asks for an address in an input box; the adapter walks
+  // it (vmm/translate) and the extension opens a webview panel titled "Translate <address>".
+  await step('open the address translation view', async () => {
+    const seq = lastRequestSeq();
+    await command('VMM: Translate Address…', { answer: TRANSLATE, prompt: /Guest-virtual address/ });
+    const req = await until(`a vmm/translate request for "${TRANSLATE}" in the DAP log`, () => requestsOf('vmm/translate', seq).find((m) => m.arguments?.address === TRANSLATE), 20_000);
+    const r = await until('the adapter\'s response to vmm/translate in the DAP log', () => responsesTo('vmm/translate', seq).find((m) => m.request_seq === req.seq), 20_000);
+    if (!r.success) throw new Error(`vmm/translate ${TRANSLATE} failed: ${r.message}`);
+    await visible(page.locator('.tabs-container .tab').filter({ hasText: `Translate ${TRANSLATE}` }), `the "Translate ${TRANSLATE}" editor tab`, 20_000);
+    await webviewText(/GVA 0x[0-9a-f]{8}/, 'the walk in the Translate webview');
+    await settle();
+    await shot('address-translation');
+    return r.body?.text?.split('\n')[0];
+  });
 
   await step('stop debugging', async () => {
     await page.keyboard.press('Shift+F5');
