@@ -5,15 +5,22 @@
 // 1.100.3's workbench served to a browser) driven by Debian's chromium through playwright-core:
 //   1. packages the extension (npm run package → vmm-debug.vsix) and installs it into a code-server
 //      with a throwaway user-data and extensions directory (HOME, XDG_* and TMPDIR isolated too);
-//   2. opens a generated workspace (the demo guest ELF + .vscode/launch.json of type "vmm"),
-//      presses F5, waits for the stop on entry, expands the VMCS scope in Variables;
-//   3. checks "VM exit: I/O instruction" in the Breakpoints view, continues, and waits for the
-//      exception stop naming IO_INSTRUCTION; steps back when the debug toolbar offers it;
-//   4. opens the Disassembly view (and the timeline / address-translation views when the extension
-//      contributes them), then stops the session.
+//   2. opens a generated workspace with the OS fixture: build/guests/teachos.img (docs/teachos.md) as the
+//      disk image booted from its boot sector, teachos.elf as `symbols` (kernel C source), two vCPUs;
+//      presses F5, waits for the stop on entry (boot sector, no source: focuses vcpu0's frame as a user
+//      would), expands the VMCS scope in Variables;
+//   3. adds a function breakpoint on seg_init from the Breakpoints view and continues: the kernel's C
+//      source shows, paging is on; checks "VM exit: I/O instruction" in Breakpoints, continues, and
+//      waits for the exception widget naming IO_INSTRUCTION and the VM-exit information fields;
+//   4. steps back twice (out of the exit, then back in time) and checks that Call Stack, the exception
+//      widget and the status bar's instruction count follow;
+//   5. opens the Disassembly view, the exit timeline and the address-translation view (eip, walked
+//      through the guest's page directory and page table, then EPT), then stops the session.
 // Each step takes a screenshot into artifacts/e2e/; the DAP traffic (VMM_DEBUG_DAP_LOG, written by
 // src/extension/trackerFactory.ts) is checked for what crossed the wire. Every wait has a time limit
-// and fails naming what did not appear. Last line: "e2e: N passed, N failed".
+// and fails naming what did not appear; a failed step also writes failed-N.txt (tabs, quick input,
+// notifications, Call Stack, Variables, unanswered DAP requests) and failed-N.html (the DOM).
+// Last line: "e2e: N passed, N failed".
 //
 // Options (environment): VMM_E2E_TOOLS (default e2e/.tools), VMM_E2E_KEEP=1 keeps the run directory,
 // VMM_E2E_NO_PACKAGE=1 reuses an existing vmm-debug.vsix, VMM_E2E_HEADED=1 shows the browser,
@@ -643,6 +650,8 @@ async function main() {
 
   // The time-travel exit timeline (a webview panel): command, the adapter's answer, the tab, its content.
   await step('open the timeline view', async () => {
+    // Each webview gets the whole editor area (room for the screenshot): close the editors first.
+    await command('View: Close All Editor Groups');
     const seq = lastRequestSeq();
     await command('VMM: Show VM Exit Timeline');
     const r = await until('the adapter\'s response to vmm/exitTimeline in the DAP log', () => responsesTo('vmm/exitTimeline', seq)[0], 30_000);
@@ -657,6 +666,7 @@ async function main() {
   // Address translation: "VMM: Translate Address…" asks for an address in an input box; the adapter walks
   // it (vmm/translate) and the extension opens a webview panel titled "Translate <address>".
   await step('open the address translation view', async () => {
+    await command('View: Close All Editor Groups');
     const seq = lastRequestSeq();
     await command('VMM: Translate Address…', { answer: TRANSLATE, prompt: /Guest-virtual address/ });
     const req = await until(`a vmm/translate request for "${TRANSLATE}" in the DAP log`, () => requestsOf('vmm/translate', seq).find((m) => m.arguments?.address === TRANSLATE), 20_000);
@@ -694,7 +704,8 @@ function report() {
   if (existsSync(DAP_LOG)) copyFileSync(DAP_LOG, join(ART, 'dap.jsonl'));
   if (existsSync(SERVER_LOG)) copyFileSync(SERVER_LOG, join(ART, 'code-server.log'));
   if (consoleLines.length) writeFileSync(join(ART, 'browser-console.log'), consoleLines.join('\n') + '\n');
-  const best = { 'vmcs-scope': 'vmcs-scope.png', 'io-exit-stop': 'io-exit-stop.png', disassembly: 'disassembly.png', timeline: 'timeline.png', 'address-translation': 'address-translation.png' };
+  const best = { 'vmcs-scope': 'vmcs-scope.png', 'kernel-source': 'kernel-source.png', 'io-exit-stop': 'io-exit-stop.png', 'step-back': 'step-back.png',
+    disassembly: 'disassembly.png', timeline: 'timeline.png', 'address-translation': 'address-translation.png' };
   const allPassed = results.length > 0 && results.every((r) => r.status !== 'failed');
   if (allPassed && (process.env.VMM_E2E_UPDATE_MEDIA || !existsSync(join(MEDIA, 'vmcs-scope.png')))) {
     mkdirSync(MEDIA, { recursive: true });
