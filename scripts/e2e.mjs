@@ -700,6 +700,13 @@ async function cleanup() {
   }
 }
 
+/** scripts/e2e-electron.mjs's outcome ({ status: 'passed'|'failed'|'not run', reason }), read once. */
+function electronStatus() {
+  const f = join(ROOT, 'artifacts', 'e2e-electron.json');
+  if (!existsSync(f)) return undefined;
+  try { return JSON.parse(readFileSync(f, 'utf8')); } catch { return undefined; } finally { rmSync(f, { force: true }); }
+}
+
 function report() {
   if (existsSync(DAP_LOG)) copyFileSync(DAP_LOG, join(ART, 'dap.jsonl'));
   if (existsSync(SERVER_LOG)) copyFileSync(SERVER_LOG, join(ART, 'code-server.log'));
@@ -718,10 +725,15 @@ function report() {
   console.log('');
   for (const r of results) console.log(`  ${r.status.padEnd(7)} ${secs(r.ms).padStart(6)}  ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
   console.log(`  screenshots: ${ART}`);
-  const passed = results.filter((r) => r.status === 'passed').length;
-  const failed = results.filter((r) => r.status === 'failed').length;
+  // The @vscode/test-electron suite ran just before (npm run test:e2e): count it here, as not run when
+  // VS Code could not be downloaded (never as passed).
+  const electron = electronStatus();
+  if (electron) console.log(`  ${electron.status.padEnd(7)}         @vscode/test-electron suite${electron.reason ? `: ${electron.reason}` : ''}`);
+  const passed = results.filter((r) => r.status === 'passed').length + (electron?.status === 'passed' ? 1 : 0);
+  const failed = results.filter((r) => r.status === 'failed').length + (electron?.status === 'failed' ? 1 : 0);
   const skipped = results.filter((r) => r.status === 'skipped').length;
-  console.log(`e2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  const notRun = electron?.status === 'not run' ? `, 1 not run (test-electron: ${electron.reason})` : '';
+  console.log(`e2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${notRun}`);
   return failed === 0 && passed > 0;
 }
 
