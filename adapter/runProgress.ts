@@ -66,10 +66,11 @@ export class RunProgress {
 
   /** The VM stopped (or the session ends). */
   stopped(): void {
-    if (!this.running) return;
+    if (this.running && this.progressId) this.event('progressEnd', { progressId: this.progressId, message: 'stopped' });
     this.running = false;
-    if (this.progressId) this.event('progressEnd', { progressId: this.progressId, message: 'stopped' });
     this.progressId = undefined;
+    // Also after a stop that did not run forward (step back, reverse continue, go to an instruction
+    // count): the status bar's instruction count must follow the VM wherever it travelled.
     const vm = this.vm();
     if (vm) this.event('vmm/stats', { running: false, icount: vm.icount, exits: exits(vm), instructionsPerSecond: 0, exitsPerSecond: 0 } satisfies VmmStatsEvent);
   }

@@ -8,7 +8,7 @@
 // Environment: VMM_E2E_TOOLS (default e2e/.tools), VMM_E2E_CACHE (download cache, default
 // /var/cache/vmm-debug-e2e), VMM_E2E_VSCODE_VERSION (default 1.100.3).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,8 +19,15 @@ const TOOLS = resolve(process.env.VMM_E2E_TOOLS ?? join(ROOT, 'e2e', '.tools'));
 const CACHE = process.env.VMM_E2E_CACHE ?? '/var/cache/vmm-debug-e2e';
 const VERSION = process.env.VMM_E2E_VSCODE_VERSION ?? '1.100.3';
 
+// The outcome also goes to a file that scripts/e2e.mjs (run next by `npm run test:e2e`) reads and
+// deletes, so the suite's summary line counts this suite as not run, with the reason.
+const STATUS = join(ROOT, 'artifacts', 'e2e-electron.json');
+function record(status, reason) {
+  try { mkdirSync(dirname(STATUS), { recursive: true }); writeFileSync(STATUS, JSON.stringify({ status, reason }) + '\n'); } catch { /* the console line says it */ }
+}
 function notRun(reason) {
   console.log(`test-electron: not run: ${reason}`);
+  record('not run', reason);
   process.exit(0);
 }
 
@@ -62,8 +69,10 @@ try {
     launchArgs: args,
   });
   console.log('test-electron: extension-host tests passed');
+  record('passed', '');
 } catch (e) {
   console.log(`test-electron: failed: ${String(e?.message ?? e).split('\n')[0]}`);
+  record('failed', String(e?.message ?? e).split('\n')[0]);
   process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });

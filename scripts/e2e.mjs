@@ -5,15 +5,22 @@
 // 1.100.3's workbench served to a browser) driven by Debian's chromium through playwright-core:
 //   1. packages the extension (npm run package → vmm-debug.vsix) and installs it into a code-server
 //      with a throwaway user-data and extensions directory (HOME, XDG_* and TMPDIR isolated too);
-//   2. opens a generated workspace (the demo guest ELF + .vscode/launch.json of type "vmm"),
-//      presses F5, waits for the stop on entry, expands the VMCS scope in Variables;
-//   3. checks "VM exit: I/O instruction" in the Breakpoints view, continues, and waits for the
-//      exception stop naming IO_INSTRUCTION; steps back when the debug toolbar offers it;
-//   4. opens the Disassembly view (and the timeline / address-translation views when the extension
-//      contributes them), then stops the session.
+//   2. opens a generated workspace with the OS fixture: build/guests/teachos.img (docs/teachos.md) as the
+//      disk image booted from its boot sector, teachos.elf as `symbols` (kernel C source), two vCPUs;
+//      presses F5, waits for the stop on entry (boot sector, no source: focuses vcpu0's frame as a user
+//      would), expands the VMCS scope in Variables;
+//   3. adds a function breakpoint on seg_init from the Breakpoints view and continues: the kernel's C
+//      source shows, paging is on; checks "VM exit: I/O instruction" in Breakpoints, continues, and
+//      waits for the exception widget naming IO_INSTRUCTION and the VM-exit information fields;
+//   4. steps back twice (out of the exit, then back in time) and checks that Call Stack, the exception
+//      widget and the status bar's instruction count follow;
+//   5. opens the Disassembly view, the exit timeline and the address-translation view (eip, walked
+//      through the guest's page directory and page table, then EPT), then stops the session.
 // Each step takes a screenshot into artifacts/e2e/; the DAP traffic (VMM_DEBUG_DAP_LOG, written by
 // src/extension/trackerFactory.ts) is checked for what crossed the wire. Every wait has a time limit
-// and fails naming what did not appear. Last line: "e2e: N passed, N failed".
+// and fails naming what did not appear; a failed step also writes failed-N.txt (tabs, quick input,
+// notifications, Call Stack, Variables, unanswered DAP requests) and failed-N.html (the DOM).
+// Last line: "e2e: N passed, N failed".
 //
 // Options (environment): VMM_E2E_TOOLS (default e2e/.tools), VMM_E2E_KEEP=1 keeps the run directory,
 // VMM_E2E_NO_PACKAGE=1 reuses an existing vmm-debug.vsix, VMM_E2E_HEADED=1 shows the browser,
@@ -32,8 +39,10 @@ const TOOLS = resolve(process.env.VMM_E2E_TOOLS ?? join(ROOT, 'e2e', '.tools'));
 const ART = join(ROOT, 'artifacts', 'e2e');
 const MEDIA = join(ROOT, 'media', 'screenshots');
 const VSIX = join(ROOT, 'vmm-debug.vsix');
-const GUEST = join(ROOT, 'build', 'guests', 'demo.elf');
-const TRANSLATE = 'eip'; // the address the translation view is asked for
+const GUEST = { img: join(ROOT, 'build', 'guests', 'teachos.img'), elf: join(ROOT, 'build', 'guests', 'teachos.elf') };
+const SMP = 2; // teachos on two vCPUs: Call Stack shows a thread per vCPU
+const KERNEL_FUNCTION = 'seg_init'; // teachos/kernel/seg.c: kmain calls it right after paging_enable()
+const TRANSLATE = 'eip'; // the address the translation view is asked for: in the kernel, paging on
 const CHROMIUM = process.env.VMM_E2E_CHROMIUM ?? '/usr/bin/chromium';
 const SUITE_LIMIT_MS = 8 * 60_000; // the whole suite, after setup
 const t0 = Date.now();
@@ -174,6 +183,14 @@ function responsesTo(command, after = 0) {
   const seqs = new Set(requestsOf(command, after).map((m) => m.seq));
   return msgs.filter((m) => m.dir === 'fromAdapter' && m.msg.type === 'response' && seqs.has(m.msg.request_seq)).map((m) => m.msg);
 }
+/** The top frame of the newest stackTrace response (what Call Stack shows first). */
+function lastTopFrame() {
+  const r = responsesTo('stackTrace').filter((m) => m.body?.stackFrames?.length).at(-1);
+  return r?.body.stackFrames[0];
+}
+/** The status bar's short count (src/extension/vmmViews.ts short()). */
+const shortCount = (n) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+const frameKey = (f) => `${f.name ?? '?'} ${f.source?.name ?? ''}:${f.line ?? ''} ${f.instructionPointerReference ?? ''}`.trim();
 const lastRequestSeq = () => Math.max(0, ...dapMessages().filter((m) => m.dir === 'toAdapter' && m.msg.type === 'request').map((m) => m.msg.seq));
 
 // ---- helpers -----------------------------------------------------------------------------------------
@@ -249,6 +266,16 @@ async function webviewText(re, what, ms = 20_000) {
   }, ms);
 }
 
+/** Scrolls the list of a pane to its end (wheel over the list: rows past the visible part are not rendered). */
+async function scrollToEnd(paneBody, key = 'End') {
+  // The list's own keyboard handling (focus first/last and reveal) scrolls exactly; a mouse wheel
+  // scrolls smoothly and may leave a row half under the pane header.
+  await paneBody.locator('.monaco-list').first().focus();
+  await page.keyboard.press(key);
+  await page.mouse.move(2, 2); // no hover tooltip over the rows
+}
+const scrollToStart = (paneBody) => scrollToEnd(paneBody, 'Home');
+
 /** Lets the workbench finish painting (tree refreshes, spinners) before a screenshot. */
 async function settle() {
   await until('progress indicators to stop', async () => (await page.locator('.part.sidebar .codicon-loading, .part.sidebar .codicon-tree-item-loading').count()) === 0, 10_000).catch(() => {});
@@ -288,6 +315,21 @@ async function tidyLayout() {
   const watch = page.locator('.pane-header[aria-label^="Watch"]').first();
   if ((await watch.count()) && (await watch.getAttribute('aria-expanded')) === 'true') await watch.click();
   await page.waitForTimeout(300);
+}
+
+/**
+ * Makes sure a stack frame of `thread` is focused (Variables then has scopes): expands the thread row
+ * when Call Stack shows threads, and clicks the top frame when no scopes were asked for since `seq`.
+ */
+async function focusTopFrame(callStack, thread, seq = 0) {
+  if (requestsOf('scopes', seq).length) return;
+  const threadRow = callStack.locator('.monaco-list-row').filter({ has: page.locator('.thread .name', { hasText: new RegExp(`^${thread}$`) }) }).first();
+  // The Call Stack tree expands a row on its twistie only (a click on the label selects the thread).
+  if ((await threadRow.count()) && (await threadRow.getAttribute('aria-expanded')) === 'false') await threadRow.locator('.monaco-tl-twistie').click();
+  const frame = await visible(callStack.locator('.monaco-list-row[aria-level="2"], .monaco-list-row .stack-frame').first(), `the top stack frame of ${thread} in Call Stack`, 20_000);
+  if (requestsOf('scopes', seq).length) return;
+  await frame.click();
+  await until(`a scopes request after focusing the top frame of ${thread}`, () => requestsOf('scopes', seq).length > 0, 20_000);
 }
 
 /** Expands the scope whose label matches `re`; returns the labels of its children (checked to exist). */
@@ -356,13 +398,18 @@ async function main() {
     return installed;
   });
 
-  // The sample workspace: the demo guest and a launch.json.
-  if (!existsSync(GUEST)) throw new Error(`${GUEST} is missing (npm run guests builds it)`);
+  // The sample workspace: the teaching OS (docs/teachos.md) as a raw disk image booted from its boot
+  // sector, with the kernel's ELF as `symbols` so the kernel's C source shows, and a launch.json.
+  for (const f of Object.values(GUEST)) if (!existsSync(f)) throw new Error(`${f} is missing (npm run guests builds it)`);
   mkdirSync(join(dirs.ws, '.vscode'), { recursive: true });
-  copyFileSync(GUEST, join(dirs.ws, 'demo.elf'));
+  copyFileSync(GUEST.img, join(dirs.ws, 'teachos.img'));
+  copyFileSync(GUEST.elf, join(dirs.ws, 'teachos.elf'));
   writeFileSync(join(dirs.ws, '.vscode', 'launch.json'), JSON.stringify({
     version: '0.2.0',
-    configurations: [{ type: 'vmm', request: 'launch', name: 'Debug demo guest', image: '${workspaceFolder}/demo.elf', stopOnEntry: true }],
+    configurations: [{
+      type: 'vmm', request: 'launch', name: 'Debug teachos', image: '${workspaceFolder}/teachos.img',
+      symbols: ['${workspaceFolder}/teachos.elf'], smp: SMP, stopOnEntry: true,
+    }],
   }, null, 2));
   mkdirSync(join(dirs.data, 'User'), { recursive: true });
   writeFileSync(join(dirs.data, 'User', 'settings.json'), JSON.stringify({
@@ -426,7 +473,7 @@ async function main() {
     page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await visible(page.locator('.monaco-workbench'), 'the VS Code workbench', 60_000);
-    await visible(page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'demo.elf' }), 'demo.elf in the Explorer', 60_000);
+    await visible(page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'teachos.img' }), 'teachos.img in the Explorer', 60_000);
     await shot('workspace');
   });
 
@@ -441,6 +488,10 @@ async function main() {
     const callStack = await pane('Call Stack');
     // One thread: VS Code shows its state in the section header; several: on each thread row.
     await visible(callStack.locator('.pane-header, .monaco-list-row').filter({ hasText: /paused on entry/i }), '"Paused on entry" in Call Stack', 20_000);
+    // The entry is the boot sector at 0x7c00: no source, and with a thread per vCPU VS Code then leaves
+    // the thread collapsed and no frame focused (Variables empty). Do what a user does: expand vcpu0 and
+    // click its top frame (VS Code then asks for its scopes and shows the Disassembly view).
+    await focusTopFrame(callStack, 'vcpu0');
     await tidyLayout();
     await settle();
     await shot('stopped-on-entry');
@@ -454,9 +505,60 @@ async function main() {
     return `VMCS groups: ${groups.join(' | ')}`;
   });
 
+  // Into the kernel: a function breakpoint on seg_init (seg.c, called after paging_enable()), added
+  // from the Breakpoints view's title action; the stop shows the kernel's C source from the symbols ELF.
+  await step(`add a function breakpoint on ${KERNEL_FUNCTION} and continue into the kernel`, async () => {
+    const bps = await pane('Breakpoints');
+    const header = bps.locator('.pane-header').first();
+    await header.hover();
+    const add = await visible(bps.locator('.pane-header .action-label[aria-label^="Add Function Breakpoint"]'), 'the "Add Function Breakpoint" action of Breakpoints', 10_000);
+    await add.click();
+    // The new row goes after the ~40 exception filters, below the visible part of the (virtual) list:
+    // scroll the list to its end until the input is rendered.
+    const input = bps.locator('.monaco-list-row .monaco-inputbox input').first();
+    await until('the function breakpoint input in Breakpoints', async () => {
+      if (await input.isVisible()) return true;
+      await scrollToEnd(bps);
+      return input.isVisible();
+    }, 15_000);
+    await input.fill(KERNEL_FUNCTION);
+    await until(`"${KERNEL_FUNCTION}" typed into the function breakpoint input`, async () => (await input.inputValue()) === KERNEL_FUNCTION, 5000);
+    const seq = lastRequestSeq();
+    await input.press('Enter');
+    const r = await until(`the response to setFunctionBreakpoints naming ${KERNEL_FUNCTION} in the DAP log`, () => responsesTo('setFunctionBreakpoints', seq)
+      .find((m) => m.body?.breakpoints?.length), 20_000);
+    if (!r.body.breakpoints[0].verified) throw new Error(`the adapter did not verify the breakpoint on ${KERNEL_FUNCTION}: ${r.body.breakpoints[0].message ?? JSON.stringify(r.body.breakpoints[0])}`);
+    await until(`the ${KERNEL_FUNCTION} breakpoint in Breakpoints`, async () => {
+      await scrollToEnd(bps);
+      return bps.locator('.monaco-list-row', { hasText: KERNEL_FUNCTION }).first().isVisible();
+    }, 10_000);
+    const before = stoppedEvents().length;
+    const seq2 = lastRequestSeq();
+    await page.keyboard.press('F5');
+    const ev = await until(`a stopped event at the ${KERNEL_FUNCTION} breakpoint in the DAP log`, () => stoppedEvents().slice(before).find((e) => e.body.reason !== 'entry'), 60_000);
+    if (ev.body.reason === 'exception') throw new Error(`stopped by "${ev.body.text}" before reaching ${KERNEL_FUNCTION}`);
+    const st = await until('a stackTrace response after the stop', () => responsesTo('stackTrace', seq2).find((m) => m.body?.stackFrames?.length), 20_000);
+    const top = st.body.stackFrames[0];
+    if (!new RegExp(`\\b${KERNEL_FUNCTION}\\b`).test(top.name)) throw new Error(`the top frame is "${top.name}", not ${KERNEL_FUNCTION}`);
+    if (!/\/teachos\/kernel\/\w+\.c$/.test(top.source?.path ?? '')) throw new Error(`the top frame has no teachos kernel source (source: ${JSON.stringify(top.source)})`);
+    const callStack = await pane('Call Stack');
+    await visible(callStack.locator('.monaco-list-row').filter({ hasText: KERNEL_FUNCTION }), `${KERNEL_FUNCTION} in Call Stack`, 20_000);
+    await visible(page.locator('.tabs-container .tab.active').filter({ hasText: top.source.name }), `the kernel source ${top.source.name} in the editor`, 20_000);
+    await visible(page.locator('.part.editor .debug-top-stack-frame-line, .part.editor .codicon-debug-stackframe').first(), `the current line marker in ${top.source.name}`, 10_000);
+    await settle();
+    await shot('kernel-source');
+    return `${top.name} at ${top.source.name}:${top.line} (${ev.body.reason})`;
+  });
+
   await step('check "VM exit: I/O instruction" in Breakpoints', async () => {
     const bps = await pane('Breakpoints');
-    const row = await visible(bps.locator('.monaco-list-row', { hasText: 'VM exit: I/O instruction' }), 'the exception filter "VM exit: I/O instruction" in Breakpoints');
+    // The exit filters come first in the list (the function breakpoint step left it scrolled to its end).
+    const row = bps.locator('.monaco-list-row', { hasText: 'VM exit: I/O instruction' }).first();
+    await until('the exception filter "VM exit: I/O instruction" in Breakpoints', async () => {
+      if (await row.isVisible()) return true;
+      await scrollToStart(bps);
+      return row.isVisible();
+    }, 20_000);
     const box = row.locator('input[type="checkbox"]');
     if (!(await box.isChecked())) await box.click();
     await until('a setExceptionBreakpoints request naming exit.IO_INSTRUCTION', () => dapMessages().some((m) => m.dir === 'toAdapter' && m.msg.command === 'setExceptionBreakpoints'
@@ -470,9 +572,19 @@ async function main() {
     await page.keyboard.press('F5');
     const ev = await until('a stopped event with reason "exception" naming IO_INSTRUCTION in the DAP log', () => stoppedEvents().slice(before)
       .find((e) => e.body.reason === 'exception' && /IO_INSTRUCTION/.test(`${e.body.text} ${e.body.description}`)), 60_000);
-    const widget = await visible(page.locator('.part.editor .exception-widget').filter({ hasText: /IO_INSTRUCTION/ }),
-      'the exception widget naming IO_INSTRUCTION in the editor', 20_000);
     const callStack = await pane('Call Stack');
+    const widget = page.locator('.part.editor .exception-widget').filter({ hasText: /IO_INSTRUCTION/ }).first();
+    try {
+      await widget.waitFor({ state: 'visible', timeout: 10_000 });
+    } catch {
+      // VS Code opens the widget when the focused frame's editor is ready; under load it can miss that
+      // moment (the DAP log then has no exceptionInfo request). Focus the guest frame again, as a user
+      // would by clicking it in Call Stack; the widget must then appear.
+      log('  no exception widget yet (exceptionInfo requested: ' + (requestsOf('exceptionInfo').length > 0) + '): focusing the top guest frame again');
+      const frame = callStack.locator('.monaco-list-row[aria-level="2"]').filter({ hasNotText: /^\s*VMM:/ }).first();
+      await frame.click();
+      await visible(widget, 'the exception widget naming IO_INSTRUCTION in the editor', 20_000);
+    }
     await visible(callStack.locator('.pane-header, .monaco-list-row').filter({ hasText: /IO_INSTRUCTION/ }), 'the IO_INSTRUCTION stop in Call Stack', 10_000);
     // The VMCS at the exit: VM-exit information fields (exit reason 30, the qualification).
     const variables = await pane('Variables');
@@ -488,22 +600,44 @@ async function main() {
     return `${ev.body.text}; widget: "${(await widget.innerText()).split('\n')[0]}"`;
   });
 
-  // Step back: when the adapter offers it (the debug toolbar then has the button).
-  await step('step back from the exit', async () => {
-    const caps = responsesTo('initialize')[0]?.body ?? {};
-    if (!caps.supportsStepBack) return { skip: 'the adapter does not offer step back' };
+  // Step back, twice. The first leaves the VM exit: back in the guest at the instruction that exited
+  // (same instruction count; the VMM handler frame and the exception widget go away). The second goes
+  // back one source line: the instruction count drops and Call Stack's top frame moves. The status bar
+  // (instruction count from the adapter's vmm/stats event) must follow both.
+  const stepBack = async (label) => {
+    const topBefore = lastTopFrame();
     const before = stoppedEvents().length;
+    const seq = lastRequestSeq();
     const btn = await visible(page.locator('.debug-toolbar .action-item a[aria-label^="Step Back"]'), 'the Step Back button on the debug toolbar', 10_000);
     await btn.click();
-    const r = await until('a response to stepBack in the DAP log', () => responsesTo('stepBack')[0], 30_000);
-    if (!r.success) throw new Error(`stepBack failed: ${r.message}`);
-    const ev = await until('a stopped event after stepBack', () => stoppedEvents()[before], 30_000);
+    const r = await until(`a response to stepBack (${label}) in the DAP log`, () => responsesTo('stepBack', seq)[0], 30_000);
+    if (!r.success) throw new Error(`stepBack (${label}) failed: ${r.message}`);
+    const ev = await until(`a stopped event after stepBack (${label})`, () => stoppedEvents()[before], 30_000);
+    const st = await until(`a stackTrace response after stepBack (${label})`, () => responsesTo('stackTrace', seq).find((m) => m.body?.stackFrames?.length), 20_000);
+    const topAfter = st.body.stackFrames[0];
+    if (topBefore && frameKey(topBefore) === frameKey(topAfter)) throw new Error(`the top frame did not change on stepBack (${label}): ${frameKey(topAfter)}`);
+    const stats = await until(`a vmm/stats event after stepBack (${label}) in the DAP log`, () => events('vmm/stats').filter((e) => e.seq > r.seq).at(-1), 20_000);
+    const text = `${shortCount(stats.body.icount)} insns`;
+    await visible(page.locator('.part.statusbar .statusbar-item').filter({ hasText: text }), `"${text}" in the status bar after stepBack (${label})`, 10_000);
     const callStack = await pane('Call Stack');
-    await visible(callStack.locator('.pane-header, .monaco-list-row').filter({ hasText: /paused on step/i }), '"Paused on step" in Call Stack after Step Back', 10_000);
+    await visible(callStack.locator('.pane-header, .monaco-list-row').filter({ hasText: /paused on step/i }), `"Paused on step" in Call Stack after stepBack (${label})`, 10_000);
+    return { ev, topBefore, topAfter, icount: stats.body.icount };
+  };
+  await step('step back from the exit: the views update', async () => {
+    const caps = responsesTo('initialize')[0]?.body ?? {};
+    if (!caps.supportsStepBack) throw new Error('the adapter does not offer step back (supportsStepBack is not set)');
+    const icountAtExit = events('vmm/stats').at(-1)?.body.icount;
+    const first = await stepBack('out of the exit');
+    const callStack = await pane('Call Stack');
+    await until('the VM exit handler frame to leave Call Stack after Step Back', async () => (await callStack.locator('.monaco-list-row', { hasText: /VMM: handle/ }).count()) === 0, 10_000);
     await until('the exception widget to go away after Step Back', async () => (await page.locator('.part.editor .exception-widget').count()) === 0, 10_000);
+    const second = await stepBack('one line');
+    if (!(second.icount < first.icount)) throw new Error(`the second Step Back did not go back in time: icount ${first.icount} -> ${second.icount}`);
+    await visible(callStack.locator('.monaco-list-row').filter({ hasText: `${second.topAfter.line}:` }).filter({ hasText: second.topAfter.name }).first(),
+      `the new top frame "${second.topAfter.name}" line ${second.topAfter.line} in Call Stack`, 10_000);
     await settle();
     await shot('step-back');
-    return `stopped: ${ev.body.reason}`;
+    return `icount ${icountAtExit} -> ${first.icount} -> ${second.icount}; top frame ${frameKey(first.topBefore ?? {})} -> ${frameKey(first.topAfter)} -> ${frameKey(second.topAfter)}`;
   });
 
   await step('open the Disassembly view', async () => {
@@ -516,6 +650,8 @@ async function main() {
 
   // The time-travel exit timeline (a webview panel): command, the adapter's answer, the tab, its content.
   await step('open the timeline view', async () => {
+    // Each webview gets the whole editor area (room for the screenshot): close the editors first.
+    await command('View: Close All Editor Groups');
     const seq = lastRequestSeq();
     await command('VMM: Show VM Exit Timeline');
     const r = await until('the adapter\'s response to vmm/exitTimeline in the DAP log', () => responsesTo('vmm/exitTimeline', seq)[0], 30_000);
@@ -530,16 +666,21 @@ async function main() {
   // Address translation: "VMM: Translate Address…" asks for an address in an input box; the adapter walks
   // it (vmm/translate) and the extension opens a webview panel titled "Translate <address>".
   await step('open the address translation view', async () => {
+    await command('View: Close All Editor Groups');
     const seq = lastRequestSeq();
     await command('VMM: Translate Address…', { answer: TRANSLATE, prompt: /Guest-virtual address/ });
     const req = await until(`a vmm/translate request for "${TRANSLATE}" in the DAP log`, () => requestsOf('vmm/translate', seq).find((m) => m.arguments?.address === TRANSLATE), 20_000);
     const r = await until('the adapter\'s response to vmm/translate in the DAP log', () => responsesTo('vmm/translate', seq).find((m) => m.request_seq === req.seq), 20_000);
     if (!r.success) throw new Error(`vmm/translate ${TRANSLATE} failed: ${r.message}`);
+    // Stopped in the kernel after paging_enable(): the walk goes through the guest's page directory and
+    // page table (GVA -> GPA) before EPT (GPA -> HPA).
+    const t = r.body?.translation ?? {};
+    if (t.mode === 'no paging' || !(t.guest?.length >= 2)) throw new Error(`the translation of ${TRANSLATE} did not walk the guest page tables (mode ${t.mode}, ${t.guest?.length ?? 0} levels)`);
     await visible(page.locator('.tabs-container .tab').filter({ hasText: `Translate ${TRANSLATE}` }), `the "Translate ${TRANSLATE}" editor tab`, 20_000);
-    await webviewText(/GVA 0x[0-9a-f]{8}/, 'the walk in the Translate webview');
+    await webviewText(new RegExp(`GVA 0x[0-9a-f]{8} — ${t.mode}[\\s\\S]*${t.guest[0].name}`), `the ${t.mode} walk (${t.guest.map((g) => g.name).join(', ')}) in the Translate webview`);
     await settle();
     await shot('address-translation');
-    return r.body?.text?.split('\n')[0];
+    return `${r.body?.text?.split('\n')[0]}: ${t.guest.map((g) => g.name).join(' -> ')} -> GPA`;
   });
 
   await step('stop debugging', async () => {
@@ -559,11 +700,19 @@ async function cleanup() {
   }
 }
 
+/** scripts/e2e-electron.mjs's outcome ({ status: 'passed'|'failed'|'not run', reason }), read once. */
+function electronStatus() {
+  const f = join(ROOT, 'artifacts', 'e2e-electron.json');
+  if (!existsSync(f)) return undefined;
+  try { return JSON.parse(readFileSync(f, 'utf8')); } catch { return undefined; } finally { rmSync(f, { force: true }); }
+}
+
 function report() {
   if (existsSync(DAP_LOG)) copyFileSync(DAP_LOG, join(ART, 'dap.jsonl'));
   if (existsSync(SERVER_LOG)) copyFileSync(SERVER_LOG, join(ART, 'code-server.log'));
   if (consoleLines.length) writeFileSync(join(ART, 'browser-console.log'), consoleLines.join('\n') + '\n');
-  const best = { 'vmcs-scope': 'vmcs-scope.png', 'io-exit-stop': 'io-exit-stop.png', disassembly: 'disassembly.png', timeline: 'timeline.png', 'address-translation': 'address-translation.png' };
+  const best = { 'vmcs-scope': 'vmcs-scope.png', 'kernel-source': 'kernel-source.png', 'io-exit-stop': 'io-exit-stop.png', 'step-back': 'step-back.png',
+    disassembly: 'disassembly.png', timeline: 'timeline.png', 'address-translation': 'address-translation.png' };
   const allPassed = results.length > 0 && results.every((r) => r.status !== 'failed');
   if (allPassed && (process.env.VMM_E2E_UPDATE_MEDIA || !existsSync(join(MEDIA, 'vmcs-scope.png')))) {
     mkdirSync(MEDIA, { recursive: true });
@@ -576,10 +725,15 @@ function report() {
   console.log('');
   for (const r of results) console.log(`  ${r.status.padEnd(7)} ${secs(r.ms).padStart(6)}  ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
   console.log(`  screenshots: ${ART}`);
-  const passed = results.filter((r) => r.status === 'passed').length;
-  const failed = results.filter((r) => r.status === 'failed').length;
+  // The @vscode/test-electron suite ran just before (npm run test:e2e): count it here, as not run when
+  // VS Code could not be downloaded (never as passed).
+  const electron = electronStatus();
+  if (electron) console.log(`  ${electron.status.padEnd(7)}         @vscode/test-electron suite${electron.reason ? `: ${electron.reason}` : ''}`);
+  const passed = results.filter((r) => r.status === 'passed').length + (electron?.status === 'passed' ? 1 : 0);
+  const failed = results.filter((r) => r.status === 'failed').length + (electron?.status === 'failed' ? 1 : 0);
   const skipped = results.filter((r) => r.status === 'skipped').length;
-  console.log(`e2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  const notRun = electron?.status === 'not run' ? `, 1 not run (test-electron: ${electron.reason})` : '';
+  console.log(`e2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${notRun}`);
   return failed === 0 && passed > 0;
 }
 

@@ -7,6 +7,12 @@ import { nullHost } from '../../src/core/host';
 import type { StopEvent } from '../../src/core/debug/debugApi';
 
 export const SCALE = Math.max(1, Number(process.env.FUZZ_SCALE ?? 1));
+/**
+ * Mocha timeout of a fuzz suite. The work is bounded by a fixed count of seeded cases (never by wall
+ * time); this only catches a hang. The heaviest suites (300 cases each) need about 10 s of CPU but took
+ * 82-86 s of wall time on the shared 2-core machine at load average ~15, so the limit is 5x that.
+ */
+export const FUZZ_TIMEOUT_MS = 600_000 * SCALE;
 export const BASE_SEED = Number(process.env.FUZZ_SEED ?? 0x5eed) >>> 0;
 const ONLY = process.env.FUZZ_ONLY === undefined ? undefined : Number(process.env.FUZZ_ONLY) >>> 0;
 

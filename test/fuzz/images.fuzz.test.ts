@@ -7,7 +7,7 @@ import { Rng } from '../diff/rng';
 import { ImageError, Vm, VmOptionError } from '../../src/core/machine/vm';
 import { nullHost } from '../../src/core/host';
 import { SnapshotError } from '../../src/core/time/snapshot';
-import { bootFixture, fixtureBytes, forSeeds, runBounded, seeds } from './fuzzConfig';
+import { bootFixture, fixtureBytes, forSeeds, runBounded, seeds, FUZZ_TIMEOUT_MS } from './fuzzConfig';
 
 const FIXTURES = ['hello', 'demo', 'elfplain', 'ud'];
 
@@ -72,7 +72,7 @@ export function imageCase(seed: number): 'rejected' | 'loaded' {
 }
 
 describe('fuzz: malformed images and snapshots', function () {
-  this.timeout(120_000);
+  this.timeout(FUZZ_TIMEOUT_MS);
   it('malformed ELF / Multiboot images give ImageError with a clear message, or load (seeded, fixed count)', () => {
     const outcomes = { rejected: 0, loaded: 0 };
     forSeeds(seeds(3, 300), (seed) => { outcomes[imageCase(seed)]++; });

@@ -3,7 +3,7 @@
 // escape the run loop and no "internal error" stop may happen: the guest runs, faults or shuts down.
 import { strict as assert } from 'node:assert';
 import { Rng } from '../diff/rng';
-import { bootFixture, forSeeds, runBounded, seeds } from './fuzzConfig';
+import { bootFixture, forSeeds, runBounded, seeds, FUZZ_TIMEOUT_MS } from './fuzzConfig';
 import { asm, installTables, prologue, write } from './guestCode';
 
 const HANDLER = 0x9000;
@@ -29,7 +29,7 @@ export function instructionCase(seed: number): string {
 }
 
 describe('fuzz: random instruction streams', function () {
-  this.timeout(120_000);
+  this.timeout(FUZZ_TIMEOUT_MS);
   it('never lets a host exception out of Vm.run (seeded, fixed count)', () => {
     const outcomes = new Map<string, number>();
     forSeeds(seeds(1, 300), (seed) => {

@@ -4,7 +4,7 @@
 // halts. The VMM must end in a guest outcome (exit, halt, shutdown, a reported VM error), never an internal error.
 import { strict as assert } from 'node:assert';
 import { Rng } from '../diff/rng';
-import { bootFixture, forSeeds, runBounded, seeds } from './fuzzConfig';
+import { bootFixture, forSeeds, runBounded, seeds, FUZZ_TIMEOUT_MS } from './fuzzConfig';
 import { asm, installTables, prologue, write } from './guestCode';
 
 const PF_HANDLER = 0x9000; // pop eax (error code); add dword [esp], 5 (skip the 5-byte access); iret
@@ -85,7 +85,7 @@ export function pageTableCase(seed: number): string {
 }
 
 describe('fuzz: random page tables', function () {
-  this.timeout(120_000);
+  this.timeout(FUZZ_TIMEOUT_MS);
   it('random PDE/PTE/PDPTE contents with paging on never break the VMM (seeded, fixed count)', () => {
     const outcomes = new Map<string, number>();
     forSeeds(seeds(2, 300), (seed) => {
