@@ -59,7 +59,11 @@ function readSymbols(b: Uint8Array, dv: DataView): ElfSymbol[] {
       const info = b[s + 12];
       const typ = info & 0xf;
       if (typ !== 0 && typ !== 1 && typ !== 2) continue; // NOTYPE, OBJECT, FUNC
-      if (dv.getUint16(s + 14, true) === 0) continue; // undefined
+      const shndx = dv.getUint16(s + 14, true);
+      if (shndx === 0) continue; // SHN_UNDEF
+      // SHN_ABS symbols (an assembler's `i = 0x100`, `.set TRAMP, ...`) are numbers, not places in the
+      // image: naming code after them gave frames like `i+0x7b00` (gdb's minimal symbols skip them too).
+      if (shndx === 0xfff1) continue;
       let e = strOff + nameOff;
       let nm = '';
       while (e < strOff + strSize && b[e]) nm += String.fromCharCode(b[e++]);
