@@ -220,6 +220,7 @@ export class Vmm {
     const ev = vcpu.pendingExit!;
     vcpu.pendingExit = null;
     const h = EXIT_HANDLERS[ev.reason];
+    if (vcpu.vmcs.abortIndicator) return { kind: 'error', vcpu: vcpu.id, text: `VMX abort (indicator ${vcpu.vmcs.abortIndicator}, SDM 28.7) at the ${ev.reasonName} exit: the VM-exit MSR areas could not be processed; the VM is paused` };
     if (!h) {
       return { kind: 'error', vcpu: vcpu.id, text: `no handler for VM exit ${ev.reasonName} (${ev.reason}): ${ev.detail}. The VM is paused; the VMCS scope shows the exit.` };
     }

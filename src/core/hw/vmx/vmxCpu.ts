@@ -19,6 +19,7 @@ import { AR_UNUSABLE, CS, SS, TR, LDTR } from '../cpu/regs';
 import { armDebugRegisters } from '../cpu/debugExceptions';
 import { wrmsrHw } from '../cpu/msrs';
 import { firstFailure } from './entryChecks';
+import { exitMsrLoad, exitMsrStore, vmxAbort, VMX_ABORT_LOAD_HOST_MSR_FAIL, VMX_ABORT_SAVE_GUEST_MSR_FAIL } from './exitMsrAreas';
 
 /** Segment field encodings follow a pattern (SDM Appendix B): ES..TR at consecutive even encodings. */
 const SEL = (s: number): number => 0x0800 + 2 * s;
@@ -389,7 +390,12 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     }
     v.write(VMCS.GUEST_ACTIVITY_STATE, reason === ExitReason.TRIPLE_FAULT ? 2 : cpu.activity);
     v.write(VMCS.GUEST_INTERRUPTIBILITY_INFO, cpu.interruptibility | (cpu.nmiBlocked ? 8 : 0));
+    // SDM 27.4: the VM-exit MSR-store area gets the guest's MSRs, then (27.5) the host state is loaded,
+    // then (27.6) the VM-exit MSR-load area. A failure in either is a VMX abort (28.7).
+    const storeBad = exitMsrStore(cpu, v);
     this.loadHostState(v);
+    const loadBad = storeBad ? 0 : exitMsrLoad(cpu, v);
+    if (storeBad || loadBad) vmxAbort(cpu, v, storeBad ? VMX_ABORT_SAVE_GUEST_MSR_FAIL : VMX_ABORT_LOAD_HOST_MSR_FAIL);
     throw VM_EXIT;
   }
 

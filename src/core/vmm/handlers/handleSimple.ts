@@ -102,10 +102,8 @@ export const handleEptViolation: ExitHandler = (vmm, vcpu) => {
   if (hpa !== -1) { vmm.ept.map(gpa & ~0xfff, hpa, EPT_RWX); vmm.stats.eptMaps++; return undefined; }
   // The local / I/O APIC pages are never mapped: every access exits and is emulated (mmioEmulate.ts).
   const region = vmm.mmio.find(gpa);
-  // The byte address: the page from GUEST_PHYSICAL_ADDRESS, the offset from the linear address (the
-  // same within a page; this processor model reports the faulting page in the physical-address field).
-  const at = (gpa & ~0xfff) | (v.read(VMCS.GUEST_LINEAR_ADDRESS) & 0xfff);
-  if (region && !q.fetch) return emulateMmio(vmm, vcpu, region, at >>> 0);
+  // GUEST_PHYSICAL_ADDRESS holds the byte address of the access (SDM 27.2.1).
+  if (region && !q.fetch) return emulateMmio(vmm, vcpu, region, gpa);
   if (!q.write) { vmm.ept.map(gpa & ~0xfff, vmm.emptyBusPage, EPT_R | EPT_X); return undefined; }
   const len = vmm.instructionLengthAt(vcpu);
   if (len <= 0) return { kind: 'error', vcpu: vcpu.id, text: `EPT violation: write to unbacked guest-physical 0x${gpa.toString(16)} by an undecodable instruction` };
