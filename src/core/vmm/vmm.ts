@@ -32,6 +32,7 @@ import { SmpScheduler } from './smpScheduler';
 import type { Snapshotable } from '../time/stateIo';
 import { vmmComponents } from '../time/vmmState';
 import { entryFailureExit } from '../debug/entryFailure';
+import { allocMsrBitmap, applyExitPolicy, type OptionalExit } from './exitPolicy';
 
 export interface VmmConfig {
   memMiB: number; smp: number;
@@ -41,6 +42,8 @@ export interface VmmConfig {
   shadowPages?: number;
   /** Instructions per scheduling turn with several vCPUs (default smpScheduler.ts DEFAULT_QUANTUM). */
   quantum?: number;
+  /** Optional VM exits to turn on besides the default policy (exitPolicy.ts): rdtsc, pause, desc. */
+  vmxExits?: readonly OptionalExit[];
 }
 
 /** Decides whether the debugger stops at an exit (returns the filter id) — set by the Vm facade. */
@@ -121,7 +124,12 @@ export class Vmm {
     }
     this.sched = new SmpScheduler(this, cfg.quantum);
     for (const v of this.vcpus) v.irq = new VcpuInterrupts(this.apic.lapics[v.id], this.apic.ioapic, () => this.irqChip);
+    this.msrBitmap = allocMsrBitmap(this.host);
+    this.vmxExits = cfg.vmxExits ?? [];
   }
+  /** The MSR bitmap page shared by the vCPUs (exitPolicy.ts) and the optional exits turned on. */
+  readonly msrBitmap: number;
+  readonly vmxExits: readonly OptionalExit[];
 
   /** Decode the guest instruction at GUEST_RIP with the one opcode table (the VMM's emulator), or null. */
   decodeAt(vcpu: VCpu): Insn | null {
@@ -153,6 +161,7 @@ export class Vmm {
   /** Prepare a vCPU's VMCS for the boot state (KVM_SET_REGS + vmx_vcpu_setup). */
   setupVcpu(vcpu: VCpu, boot: BootState): void {
     setupVmcs(vcpu.vmcs, vcpu.vmx.caps, this.host, this.ept.eptp, boot, this.ioBitmaps);
+    applyExitPolicy(vcpu.vmcs, vcpu.vmx.caps, this.msrBitmap, this.vmxExits);
     vcpu.regs.fill(0);
     vcpu.regs[0] = boot.eax; vcpu.regs[3] = boot.ebx; vcpu.regs[4] = boot.esp;
     vcpu.regs[2] = boot.edx ?? 0;

@@ -47,6 +47,8 @@ export class VmxCpu implements NonRootHooks, EptWalker {
   private excBitmap = 0; private pfecMask = 0; private pfecMatch = 0;
   private cr0Mask = 0; private cr4Mask = 0; private cr0Shadow = 0; private cr4Shadow = 0;
   private eptRoot = 0;
+  /** TSC_OFFSET latched at VM entry when "use TSC offsetting" is 1, else 0 (SDM 25.6.5). */
+  tscOffset = 0;
   /** Last exit (for the hypervisor's convenience; the VMCS is the architectural record). */
   exitReason = 0;
   /** icount (= TSC) at which the VMX-preemption timer reaches zero (Infinity: not active). */
@@ -205,6 +207,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     this.cr0Shadow = v.read(VMCS.CR0_READ_SHADOW);
     this.cr4Shadow = v.read(VMCS.CR4_READ_SHADOW);
     this.eptRoot = v.read(VMCS.EPT_POINTER) & ~0xfff;
+    this.tscOffset = this.proc & P.CPU_BASED_USE_TSC_OFFSETTING ? (v.read(VMCS.TSC_OFFSET_HIGH) | 0) * 0x100000000 + (v.read(VMCS.TSC_OFFSET) >>> 0) : 0;
   }
 
   /** SDM 26.3.2: load the guest-state area into the processor. */
