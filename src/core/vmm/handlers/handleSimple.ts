@@ -68,6 +68,9 @@ export const handleCrAccess: ExitHandler = (vmm, vcpu) => {
     v.write(VMCS.GUEST_CR0, (val | CR0_HOST_OWNED | 0x10) >>> 0);
     v.write(VMCS.CR0_READ_SHADOW, val & CR0_HOST_OWNED);
   } else {
+    // CR4 bits the virtual CPU lacks are reserved: VMXE (CPUID.1:ECX.VMX = 0, no nested VMX; KVM's
+    // kvm_is_valid_cr4) and everything above the P6 set (OSXSAVE: CPUID.1:ECX.XSAVE = 0). #GP(0).
+    if (val & ~0x7ff) { queueException(vcpu, 13, 0); return undefined; }
     v.write(VMCS.GUEST_CR4, (val | CR4_HOST_OWNED) >>> 0);
     v.write(VMCS.CR4_READ_SHADOW, val & CR4_HOST_OWNED);
   }
