@@ -32,7 +32,7 @@ export function hcMmuUpdate(vmm: Vmm, vcpu: VCpu): void {
     const at = pteGpa >>> 0;
     if ((at & 3) || mem.gpaToHpa(at & ~0xfff) === -1) { r[0] = -KVM_EINVAL; r[2] = k; return; }
     vmm.host.write32(mem.gpaToHpa(at) as never, val);
-    if (vmm.shadow) vmm.shadow.guestWritten(vcpu, at, 4);
+    if (vmm.shadow) vmm.shadow.guestWritten(vcpu, at, 4, true);
   }
   r[0] = count | 0;
   r[2] = count | 0;
