@@ -462,7 +462,7 @@ static void test_com1_input(void)
     outb(0x3f9, 0x01);   /* IER: received data available */
     outb(0x21, 0xef);    /* PIC: IRQ4 only */
     __asm__ volatile("sti" ::: "memory");
-    spin(3000000);
+    spin(6000000);
     __asm__ volatile("cli" ::: "memory");
     outb(0x3f9, 0x00);
     if (com1_rx_count) CHECK("com1_rx_interrupt_after_kick", com1_rx == 'x', "received 0x%02x", (unsigned char)com1_rx);

@@ -103,3 +103,28 @@ describe('VMX: EPT violation exit information (SDM 27.2.1)', () => {
     assert.equal(ver & 0xff, 0x14, `local APIC version register read: 0x${ver.toString(16)}`);
   });
 });
+
+describe('VMM: the MMIO fast path through EPT misconfigurations (KVM\'s MMIO sptes)', () => {
+  it('the first APIC access is an EPT violation, the next ones EPT misconfigurations with the byte address, all emulated', () => {
+    // mov eax, [0xfee00030]; mov [0x3000], eax; mov eax, [0xfee00020]; mov [0x3004], eax; mov eax, [0xfee00030]; mov [0x3008], eax; exit
+    const { vmm, exits } = guest([0xa1, ...le(0xfee00030), 0xa3, ...le(0x3000), 0xa1, ...le(0xfee00020), 0xa3, ...le(0x3004),
+      0xa1, ...le(0xfee00030), 0xa3, ...le(0x3008), 0xb0, 0x00, 0xe6, 0xf4]);
+    assert.deepEqual(vmm.run(vmm.vcpus[0], 1000), { kind: 'exited', vcpu: 0, status: 1 });
+    const apic = exits.filter((e) => ((e.gpa & ~0xfff) >>> 0) === 0xfee00000);
+    assert.deepEqual(apic.map((e) => [e.reason, e.gpa]), [
+      [ExitReason.EPT_VIOLATION, 0xfee00030], [ExitReason.EPT_MISCONFIG, 0xfee00020], [ExitReason.EPT_MISCONFIG, 0xfee00030],
+    ]);
+    assert.equal(vmm.memory.read32(0x3000), vmm.memory.read32(0x3008));
+    assert.equal(vmm.memory.read32(0x3000)! & 0xff, 0x14);
+    assert.equal(vmm.memory.read32(0x3004), 0, 'APIC ID of vCPU 0');
+    assert.equal(vmm.ept.lookup(0xfee00000) & 7, 2, 'the mark: a write-only (misconfigured) leaf');
+  });
+
+  it('a misconfiguration outside an MMIO page is still a hypervisor bug: the VM stops with the address, never crashes', () => {
+    const { vmm } = guest([0xa1, ...le(0x5000), 0xb0, 0x00, 0xe6, 0xf4]);
+    vmm.ept.map(0x5000, vmm.memory.gpaToHpa(0x5000) as number, 2); // write-only RAM: what a VMM bug would leave
+    const s = vmm.run(vmm.vcpus[0], 1000);
+    assert.equal(s?.kind, 'error');
+    assert.match((s as { text: string }).text, /EPT misconfiguration at guest-physical 0x5000: a hypervisor bug/);
+  });
+});
