@@ -11,7 +11,7 @@ import { parseGdbAddress } from '../gdbstub/server';
 import { runUnderGdb } from '../gdbstub/cliGdb';
 import { parseBootFlag, readBootFiles, type CliBootArgs } from './bootArgs';
 
-const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--quantum N] [--vmx-exits rdtsc,pause,desc] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
+const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--quantum N] [--vmx-exits rdtsc,pause,desc,apic] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
        [--disk FILE]... [--disk-writeback] [--load-addr ADDR] [--bios ROM] [--cmdline STR] [--module FILE]...`;
 
 class UsageError extends Error {}

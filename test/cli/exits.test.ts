@@ -30,7 +30,7 @@ const EVERY_MODE = [
   'VMREAD', 'VMXON', 'CR_ACCESS', 'DR_ACCESS', 'IO_INSTRUCTION', 'MSR_READ', 'MSR_WRITE', 'MWAIT_INSTRUCTION', 'MONITOR_INSTRUCTION',
   'PREEMPTION_TIMER', 'WBINVD',
 ];
-const OPTIONAL = ['RDTSC', 'PAUSE_INSTRUCTION', 'GDTR_IDTR', 'LDTR_TR'];
+const OPTIONAL = ['RDTSC', 'PAUSE_INSTRUCTION', 'GDTR_IDTR', 'LDTR_TR', 'APIC_ACCESS'];
 
 describe('CLI: the exits guest (every VM exit, ept / shadow-lazy / shadow-eager)', function () {
   this.timeout(900_000);
@@ -38,7 +38,7 @@ describe('CLI: the exits guest (every VM exit, ept / shadow-lazy / shadow-eager)
   before(() => {
     for (const m of ['ept', 'shadow-lazy', 'shadow-eager']) {
       runs[m] = run('--mmu', m);
-      runs[`${m} +opt`] = run('--mmu', m, '--vmx-exits', 'rdtsc,pause,desc');
+      runs[`${m} +opt`] = run('--mmu', m, '--vmx-exits', 'rdtsc,pause,desc,apic');
       runs[`${m} pvmmu`] = run('--mmu', m, '--cmdline', 'pvmmu');
     }
   });
@@ -70,6 +70,13 @@ describe('CLI: the exits guest (every VM exit, ept / shadow-lazy / shadow-eager)
       assert.equal(o.PAUSE_INSTRUCTION, 100);
       assert.ok(o.GDTR_IDTR >= 6 && o.LDTR_TR >= 4, JSON.stringify(o));
     }
+    // "Virtualize APIC accesses" under EPT: every local APIC access is exit 44 instead of an EPT
+    // violation / misconfiguration (the guest touches no other MMIO page); ignored under shadow paging.
+    const apic = runs['ept +opt'].exits;
+    assert.ok(apic.APIC_ACCESS > 0, JSON.stringify(apic));
+    assert.equal(apic.APIC_ACCESS, runs.ept.exits.EPT_MISCONFIG + 1, 'one exit per access: the first (a violation) and the rest (misconfigurations) without the option');
+    assert.equal(apic.EPT_MISCONFIG ?? 0, 0);
+    for (const m of ['shadow-lazy', 'shadow-eager']) assert.equal(runs[`${m} +opt`].exits.APIC_ACCESS ?? 0, 0);
   });
 
   it('shows the textbook difference: EPT violations (and misconfigurations) under EPT; #PF, CR3 and INVLPG exits under shadow paging', () => {
@@ -116,6 +123,6 @@ describe('CLI: the exits guest (every VM exit, ept / shadow-lazy / shadow-eager)
   it('--vmx-exits names the optional exits; a wrong one is a usage error', () => {
     const r = spawnSync(process.execPath, ['bin/vmm-debug.js', 'run', image, '--vmx-exits', 'rdtsc,cpuid'], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /vmxExits: unknown optional VM exit "cpuid" \(known: rdtsc, pause, desc\)/);
+    assert.match(r.stderr, /vmxExits: unknown optional VM exit "cpuid" \(known: rdtsc, pause, desc, apic\)/);
   });
 });

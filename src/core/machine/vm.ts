@@ -54,7 +54,7 @@ export interface VmOptions {
   rtcStart?: number;
   /** Instructions per vCPU scheduling turn with smp > 1 (default 1000; vmm/smpScheduler.ts). */
   quantum?: number;
-  /** Optional VM exits besides the VMM's default policy (vmm/exitPolicy.ts): "rdtsc", "pause", "desc". */
+  /** Optional VM exits besides the VMM's default policy (vmm/exitPolicy.ts): "rdtsc", "pause", "desc", "apic". */
   vmxExits?: string[];
 }
 

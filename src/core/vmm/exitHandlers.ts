@@ -20,6 +20,7 @@ import { handleVmxInstruction } from './handlers/handleVmxInstruction';
 import { handleDrAccess } from './handlers/handleDrAccess';
 import { handleNopInstruction, handleRdpmc, handleRdtsc } from './handlers/handleMiscInstructions';
 import { handleDescriptorTable } from './handlers/handleDescriptorTable';
+import { handleApicAccess } from './handlers/handleApicAccess';
 
 export const EXIT_HANDLERS: (ExitHandler | undefined)[] = [];
 // Shadow paging (vmm.shadow): #PF exits, CR3 / CR0 / CR4 accesses and INVLPG go to the shadow MMU first.
@@ -51,3 +52,4 @@ EXIT_HANDLERS[ExitReason.RDPMC] = handleRdpmc;
 EXIT_HANDLERS[ExitReason.RDTSC] = handleRdtsc;
 EXIT_HANDLERS[ExitReason.GDTR_IDTR] = handleDescriptorTable;
 EXIT_HANDLERS[ExitReason.LDTR_TR] = handleDescriptorTable;
+EXIT_HANDLERS[ExitReason.APIC_ACCESS] = handleApicAccess;

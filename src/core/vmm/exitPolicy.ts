@@ -14,14 +14,17 @@
 //   rdtsc  RDTSC exiting: every RDTSC exits (16) and the VMM returns icount + TSC_OFFSET;
 //   pause  PAUSE exiting: every PAUSE exits (40), a NOP for the VMM (pause-loop exiting is not modelled);
 //   desc   descriptor-table exiting: SGDT/SIDT/LGDT/LIDT (46) and SLDT/STR/LLDT/LTR (47) exit and are
-//          emulated on a scratch processor (KVM enables it to emulate UMIP).
+//          emulated on a scratch processor (KVM enables it to emulate UMIP);
+//   apic   "virtualize APIC accesses" (EPT only; ignored under shadow paging): the local APIC page is
+//          mapped to an APIC-access page and every access is an APIC-access exit (44) with the register
+//          offset in the qualification, instead of the EPT violation / misconfiguration path (ADR 0015).
 import type { Vmcs } from '../hw/vmx/vmcs';
 import type { HostPhysMem } from '../hw/physMem';
 import { VMCS } from '../hw/vmx/vmcsFields';
 import { adjustControls, VMX_MSR } from '../hw/vmx/vmxCapabilities';
 import { CpuBasedControls as P, SecondaryExecControls as S } from '../hw/vmx/vmxControls';
 
-export const OPTIONAL_EXITS = ['rdtsc', 'pause', 'desc'] as const;
+export const OPTIONAL_EXITS = ['rdtsc', 'pause', 'desc', 'apic'] as const;
 export type OptionalExit = typeof OPTIONAL_EXITS[number];
 
 /** The exception-bitmap vectors the VMM always intercepts: #UD (6) and #AC (17). */
@@ -55,13 +58,14 @@ export function allocMsrBitmap(mem: HostPhysMem): number {
 }
 
 /** Turn on the default and the requested optional exits in a vCPU's VMCS (after setupVmcs). */
-export function applyExitPolicy(v: Vmcs, caps: Map<number, bigint>, msrBitmap: number, extra: readonly OptionalExit[]): void {
+export function applyExitPolicy(v: Vmcs, caps: Map<number, bigint>, msrBitmap: number, extra: readonly OptionalExit[], apicAccessPage = -1): void {
   let proc = v.read(VMCS.CPU_BASED_VM_EXEC_CONTROL) | P.CPU_BASED_RDPMC_EXITING | P.CPU_BASED_MWAIT_EXITING | P.CPU_BASED_MONITOR_EXITING |
     P.CPU_BASED_MOV_DR_EXITING | P.CPU_BASED_USE_MSR_BITMAPS | P.CPU_BASED_USE_TSC_OFFSETTING;
   if (extra.includes('rdtsc')) proc |= P.CPU_BASED_RDTSC_EXITING;
   if (extra.includes('pause')) proc |= P.CPU_BASED_PAUSE_EXITING;
   let proc2 = v.read(VMCS.SECONDARY_VM_EXEC_CONTROL) | S.SECONDARY_EXEC_WBINVD_EXITING;
   if (extra.includes('desc')) proc2 |= S.SECONDARY_EXEC_DESC;
+  if (extra.includes('apic') && apicAccessPage >= 0) { proc2 |= S.SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES; v.write(VMCS.APIC_ACCESS_ADDR, apicAccessPage >>> 0); }
   v.write(VMCS.CPU_BASED_VM_EXEC_CONTROL, adjustControls(caps.get(VMX_MSR.IA32_VMX_TRUE_PROCBASED_CTLS)!, proc) >>> 0);
   v.write(VMCS.SECONDARY_VM_EXEC_CONTROL, adjustControls(caps.get(VMX_MSR.IA32_VMX_PROCBASED_CTLS2)!, proc2) >>> 0);
   v.write(VMCS.MSR_BITMAP, msrBitmap >>> 0);

@@ -33,6 +33,7 @@ import type { Snapshotable } from '../time/stateIo';
 import { vmmComponents } from '../time/vmmState';
 import { entryFailureExit } from '../debug/entryFailure';
 import { allocMsrBitmap, applyExitPolicy, type OptionalExit } from './exitPolicy';
+import { mapApicAccessPage } from './handlers/handleApicAccess';
 
 export interface VmmConfig {
   memMiB: number; smp: number;
@@ -126,7 +127,10 @@ export class Vmm {
     for (const v of this.vcpus) v.irq = new VcpuInterrupts(this.apic.lapics[v.id], this.apic.ioapic, () => this.irqChip);
     this.msrBitmap = allocMsrBitmap(this.host);
     this.vmxExits = cfg.vmxExits ?? [];
+    if (this.vmxExits.includes('apic') && !this.shadow) this.apicAccessPage = mapApicAccessPage(this);
   }
+  /** The APIC-access page with `vmxExits: ["apic"]` under EPT (exitPolicy.ts), else -1. */
+  readonly apicAccessPage: number = -1;
   /** The MSR bitmap page shared by the vCPUs (exitPolicy.ts) and the optional exits turned on. */
   readonly msrBitmap: number;
   readonly vmxExits: readonly OptionalExit[];
@@ -161,7 +165,7 @@ export class Vmm {
   /** Prepare a vCPU's VMCS for the boot state (KVM_SET_REGS + vmx_vcpu_setup). */
   setupVcpu(vcpu: VCpu, boot: BootState): void {
     setupVmcs(vcpu.vmcs, vcpu.vmx.caps, this.host, this.ept.eptp, boot, this.ioBitmaps);
-    applyExitPolicy(vcpu.vmcs, vcpu.vmx.caps, this.msrBitmap, this.vmxExits);
+    applyExitPolicy(vcpu.vmcs, vcpu.vmx.caps, this.msrBitmap, this.vmxExits, this.apicAccessPage);
     vcpu.regs.fill(0);
     vcpu.regs[0] = boot.eax; vcpu.regs[3] = boot.ebx; vcpu.regs[4] = boot.esp;
     vcpu.regs[2] = boot.edx ?? 0;

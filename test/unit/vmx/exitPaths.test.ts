@@ -10,15 +10,15 @@ const le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0x
 const BOOT = { eip: 0x1000, esp: 0x8000, eax: 0, ebx: 0, eflags: 2, cr0: 0x11, mode: 'protected' as const, gdtBase: 0x500, gdtLimit: 0x17 };
 const IA32_SYSENTER_ESP = 0x175, IA32_SYSENTER_EIP = 0x176, IA32_EFER = 0xc0000080, IA32_FS_BASE = 0xc0000100;
 
-function guest(code: number[]): { vmm: Vmm; exits: { reason: number; gpa: number; gla: number }[] } {
-  const vmm = new Vmm({ memMiB: 4, smp: 1 });
+function guest(code: number[], cfg: Partial<ConstructorParameters<typeof Vmm>[0]> = {}): { vmm: Vmm; exits: { reason: number; gpa: number; gla: number; qual: number }[] } {
+  const vmm = new Vmm({ memMiB: 4, smp: 1, ...cfg });
   const vcpu = vmm.vcpus[0];
   vmm.setupVcpu(vcpu, BOOT);
   const w = (gpa: number, bytes: number[]): void => vmm.host.u8.set(bytes, vmm.memory.gpaToHpa(gpa) as number);
   w(0x1000, code);
   w(0x500, [0, 0, 0, 0, 0, 0, 0, 0, ...le(0x0000ffff), ...le(0x00cf9b00), ...le(0x0000ffff), ...le(0x00cf9300)]);
-  const exits: { reason: number; gpa: number; gla: number }[] = [];
-  vmm.exitTrace = (e) => exits.push({ reason: e.reason, gpa: vcpu.vmcs.read(VMCS.GUEST_PHYSICAL_ADDRESS) >>> 0, gla: vcpu.vmcs.read(VMCS.GUEST_LINEAR_ADDRESS) >>> 0 });
+  const exits: { reason: number; gpa: number; gla: number; qual: number }[] = [];
+  vmm.exitTrace = (e) => exits.push({ reason: e.reason, gpa: vcpu.vmcs.read(VMCS.GUEST_PHYSICAL_ADDRESS) >>> 0, gla: vcpu.vmcs.read(VMCS.GUEST_LINEAR_ADDRESS) >>> 0, qual: e.qualification });
   return { vmm, exits };
 }
 
@@ -126,5 +126,37 @@ describe('VMM: the MMIO fast path through EPT misconfigurations (KVM\'s MMIO spt
     const s = vmm.run(vmm.vcpus[0], 1000);
     assert.equal(s?.kind, 'error');
     assert.match((s as { text: string }).text, /EPT misconfiguration at guest-physical 0x5000: a hypervisor bug/);
+  });
+});
+
+describe('VMX: APIC-access exits with "virtualize APIC accesses" (SDM 29.4, option vmxExits apic)', () => {
+  // mov eax, [0xfee00030]; mov [0x3000], eax; mov dword [0xfee00080], 0x20 (TPR); mov eax, [0xfee00080]; mov [0x3004], eax; exit
+  const CODE = [0xa1, ...le(0xfee00030), 0xa3, ...le(0x3000), 0xc7, 0x05, ...le(0xfee00080), ...le(0x20), 0xa1, ...le(0xfee00080), 0xa3, ...le(0x3004), 0xb0, 0x00, 0xe6, 0xf4];
+
+  it('every access to the local APIC page is exit 44 with the offset and the access type; the VMM emulates it', () => {
+    const { vmm, exits } = guest(CODE, { vmxExits: ['apic'] });
+    assert.deepEqual(vmm.run(vmm.vcpus[0], 1000), { kind: 'exited', vcpu: 0, status: 1 });
+    const apic = exits.filter((e) => e.reason === ExitReason.APIC_ACCESS).map((e) => e.qual);
+    assert.deepEqual(apic, [0x030, 0x1080, 0x080], 'read of 0x30, write of 0x80 (type 1), read of 0x80');
+    assert.equal(exits.filter((e) => e.reason === ExitReason.EPT_VIOLATION && ((e.gpa & ~0xfff) >>> 0) === 0xfee00000).length, 0);
+    assert.equal(vmm.memory.read32(0x3000)! & 0xff, 0x14);
+    assert.equal(vmm.memory.read32(0x3004), 0x20, 'TPR written and read back through the APIC model');
+    assert.equal(vmm.host.read32(vmm.apicAccessPage as never), 0, 'the APIC-access page itself is never written');
+  });
+
+  it('the same program without the option takes the EPT path and reads the same values', () => {
+    const { vmm, exits } = guest(CODE);
+    assert.deepEqual(vmm.run(vmm.vcpus[0], 1000), { kind: 'exited', vcpu: 0, status: 1 });
+    assert.equal(exits.filter((e) => e.reason === ExitReason.APIC_ACCESS).length, 0);
+    assert.equal(vmm.memory.read32(0x3000)! & 0xff, 0x14);
+    assert.equal(vmm.memory.read32(0x3004), 0x20);
+  });
+
+  it('is ignored under shadow paging (the #PF path stays), with the same results', () => {
+    const { vmm, exits } = guest(CODE, { vmxExits: ['apic'], mmu: 'shadow' });
+    assert.deepEqual(vmm.run(vmm.vcpus[0], 1000), { kind: 'exited', vcpu: 0, status: 1 });
+    assert.equal(vmm.apicAccessPage, -1);
+    assert.equal(exits.filter((e) => e.reason === ExitReason.APIC_ACCESS).length, 0);
+    assert.equal(vmm.memory.read32(0x3004), 0x20);
   });
 });
