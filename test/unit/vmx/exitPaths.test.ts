@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { Vmm } from '../../../src/core/vmm/vmm';
 import { VMCS } from '../../../src/core/hw/vmx/vmcsFields';
 import { ExitReason } from '../../../src/core/hw/vmx/exitReasons';
+import { vmmFrameView } from '../../../src/core/debug/vmmFrame';
 
 const le = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 const BOOT = { eip: 0x1000, esp: 0x8000, eax: 0, ebx: 0, eflags: 2, cr0: 0x11, mode: 'protected' as const, gdtBase: 0x500, gdtLimit: 0x17 };
@@ -158,5 +159,24 @@ describe('VMX: APIC-access exits with "virtualize APIC accesses" (SDM 29.4, opti
     assert.equal(vmm.apicAccessPage, -1);
     assert.equal(exits.filter((e) => e.reason === ExitReason.APIC_ACCESS).length, 0);
     assert.equal(vmm.memory.read32(0x3004), 0x20);
+  });
+});
+
+describe('VMM handler frame: the new exits say what their handler does', () => {
+  it('RDPMC (#GP, no PMU) and MOV DR (emulated) are described from the pending exit', () => {
+    // mov ecx, 0; rdpmc; (never reached)
+    const { vmm } = guest([0xb9, ...le(0), 0x0f, 0x33, 0xb0, 0x00, 0xe6, 0xf4]);
+    vmm.exitFilter = (e) => (e.reason === ExitReason.RDPMC ? 'rdpmc' : undefined);
+    const s = vmm.run(vmm.vcpus[0], 1000);
+    assert.equal(s?.kind, 'vmexit');
+    assert.match(vmmFrameView(vmm, 0)!.action, /injects #GP\(0\): the virtual CPU has no performance counters/);
+    // mov eax, 0x1234; mov dr1, eax; mov al, 0; out 0xf4, al
+    const g = guest([0xb8, ...le(0x1234), 0x0f, 0x23, 0xc8, 0xb0, 0x00, 0xe6, 0xf4]);
+    g.vmm.exitFilter = (e) => (e.reason === ExitReason.DR_ACCESS ? 'dr' : undefined);
+    assert.equal(g.vmm.run(g.vmm.vcpus[0], 1000)?.kind, 'vmexit');
+    assert.match(vmmFrameView(g.vmm, 0)!.action, /emulates MOV to DR1/);
+    g.vmm.exitFilter = () => undefined;
+    assert.deepEqual(g.vmm.run(g.vmm.vcpus[0], 1000), { kind: 'exited', vcpu: 0, status: 1 });
+    assert.equal(g.vmm.vcpus[0].cpu.dr[1], 0x1234, 'DR1 written on the processor by the handler');
   });
 });
