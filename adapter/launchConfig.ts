@@ -17,6 +17,7 @@ export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments
   cwd?: unknown;
   maxInstructions?: unknown;
   quantum?: unknown;
+  vmxExits?: unknown;
 }
 
 export interface LaunchConfig {
@@ -34,6 +35,8 @@ export interface LaunchConfig {
   boot: BootLaunch;
   /** Instructions per vCPU scheduling turn with smp > 1 (vmm/smpScheduler.ts; default 1000). */
   quantum?: number;
+  /** Optional VM exits besides the VMM's default policy (vmm/exitPolicy.ts): "rdtsc", "pause", "desc", "apic". */
+  vmxExits?: string[];
 }
 
 /** A problem with the user's launch configuration; the message is shown as is. */
@@ -106,7 +109,14 @@ export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = proc
     : intInRange('maxInstructions', args.maxInstructions, 1, Number.MAX_SAFE_INTEGER);
   const noDebug = args.noDebug === true;
   const quantum = args.quantum === undefined ? undefined : intInRange('quantum', args.quantum, 1, 10_000_000, ' (instructions)');
-  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, boot, ...(quantum !== undefined ? { quantum } : {}) };
+  let vmxExits: string[] | undefined;
+  if (args.vmxExits !== undefined) {
+    if (!Array.isArray(args.vmxExits) || args.vmxExits.some((x) => typeof x !== 'string')) {
+      throw new LaunchConfigError(`launch.json: vmxExits must be an array of names ("rdtsc", "pause", "desc", "apic"), got ${describe(args.vmxExits)}`);
+    }
+    vmxExits = args.vmxExits as string[];
+  }
+  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, boot, ...(quantum !== undefined ? { quantum } : {}), ...(vmxExits ? { vmxExits } : {}) };
 }
 
 /** Reads the image; a missing or unreadable file becomes a LaunchConfigError naming the path. */

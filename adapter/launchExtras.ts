@@ -24,7 +24,7 @@ export interface LaunchExtras {
 /** Attributes this adapter reads (here and in launchConfig.ts), plus what VS Code and DAP add themselves. */
 export const KNOWN_ATTRIBUTES = new Set([
   'type', 'request', 'name', 'image', 'mmu', 'shadowSync', 'smp', 'memory', 'stopOnEntry', 'cwd', 'maxInstructions',
-  'serial', 'symbols', 'exitBreakpoints', 'gdbPort', 'disks', 'diskWriteback', 'noDebug', 'quantum', 'loadAddress', 'bios', 'cmdline', 'modules', 'recording', 'snapshot', 'historyBudgetMiB',
+  'serial', 'symbols', 'exitBreakpoints', 'gdbPort', 'disks', 'diskWriteback', 'noDebug', 'quantum', 'loadAddress', 'bios', 'cmdline', 'modules', 'recording', 'snapshot', 'historyBudgetMiB', 'vmxExits',
   'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'presentation', 'suppressMultipleSessionWarning',
 ]);
 

@@ -239,6 +239,18 @@ export const fixtures = [
     symbols: ['_start', 'kmain', 'exception_handler', 'task_b_entry', 'task_c_entry', 'df_task_entry', 'task16_entry'],
   },
   {
+    name: 'exits',
+    description: 'C + asm: every VM exit the VMM enables (CPUID, HLT, interrupt/NMI windows, preemption timer, task switch, CR/DR/MSR access, TSC, RDPMC, INVD/WBINVD, MONITOR/MWAIT, PAUSE, XSETBV, VMX instructions, #UD/#PF, INVLPG, EPT, LAPIC MMIO, descriptor tables, hypercalls incl. HC_MMU_UPDATE) and what the guest sees; PASS/FAIL lines, exit 0',
+    format: 'multiboot',
+    sources: [...C_RUNTIME, `${guestsDir}/exits/exits.c`, `${guestsDir}/exits/exits_asm.s`],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    // COM1 input (the external-interrupt kick) adds one line: the rest is fixed.
+    expectedSerialIncludes: ['exits: one guest, every VM exit the VMM enables\n', 'PASS page_table_churn\n', ' 0 failed\n'],
+    symbols: ['_start', 'kmain', 'exception_handler', 'irq0_handler', 'nmi_handler', 'task_b_entry', 'iw_marker'],
+  },
+  {
     name: 'cpu-triple',
     description: 'GNU as: #GP with a not-present gate -> #DF (handler checks error 0), then #DF gate not present -> triple fault',
     format: 'multiboot',

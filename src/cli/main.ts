@@ -11,7 +11,7 @@ import { parseGdbAddress } from '../gdbstub/server';
 import { runUnderGdb } from '../gdbstub/cliGdb';
 import { parseBootFlag, readBootFiles, type CliBootArgs } from './bootArgs';
 
-const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--quantum N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
+const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--quantum N] [--vmx-exits rdtsc,pause,desc,apic] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
        [--disk FILE]... [--disk-writeback] [--load-addr ADDR] [--bios ROM] [--cmdline STR] [--module FILE]...`;
 
 class UsageError extends Error {}
@@ -42,6 +42,7 @@ export function parseArgs(argv: string[]): CliArgs {
       }
       case '--smp': a.opts.smp = intArg('--smp', val()); break;
       case '--quantum': a.opts.quantum = intArg('--quantum', val()); break;
+      case '--vmx-exits': a.opts.vmxExits = (val() ?? '').split(','); break;
       case '--mem': a.opts.memMiB = intArg('--mem', val()); break;
       case '--max-insns': a.maxInsns = intArg('--max-insns', val()); break;
       case '--exit-stats': a.exitStats = true; break;

@@ -52,10 +52,15 @@ describe('adapter units', () => {
         [{ image: 'k', stopOnEntry: 'yes' }, /^launch\.json: stopOnEntry must be true or false/],
         [{ image: 'k', maxInstructions: 0 }, /^launch\.json: maxInstructions/],
         [{ image: 'k', cwd: 7 }, /^launch\.json: cwd/],
+        [{ image: 'k', vmxExits: 'rdtsc' }, /^launch\.json: vmxExits must be an array of names \("rdtsc", "pause", "desc", "apic"\), got "rdtsc"$/],
       ];
       for (const [args, re] of cases) {
         assert.throws(() => parseLaunchArguments(args, '/base'), (e: Error) => e instanceof LaunchConfigError && re.test(e.message), JSON.stringify(args));
       }
+    });
+    it('vmxExits passes the optional exit names on (the Vm validates them)', () => {
+      assert.deepEqual(parseLaunchArguments({ image: 'k', vmxExits: ['rdtsc', 'apic'] }, '/').vmxExits, ['rdtsc', 'apic']);
+      assert.equal(parseLaunchArguments({ image: 'k' }, '/').vmxExits, undefined);
     });
     it('noDebug turns stopOnEntry off', () => {
       assert.equal(parseLaunchArguments({ image: 'k', noDebug: true }, '/').stopOnEntry, false);

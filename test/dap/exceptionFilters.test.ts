@@ -156,7 +156,7 @@ describe('DAP: exception filters (issue 6)', function () {
   it('a guest-exception condition that is false does not stop; MSR_READ with msr condition stops at RDMSR', async () => {
     const out = collectOutput(dc);
     const { info, first } = await launchWith('sensitive', [
-      { filterId: 'guest.GP', condition: 'errorCode == 0x20' }, { filterId: 'exit.MSR_READ', condition: 'msr == 0x174' },
+      { filterId: 'guest.GP', condition: 'errorCode == 0x20' }, { filterId: 'exit.MSR_READ', condition: 'msr == 0x277' },
     ]);
     const ex = await dc.exceptionInfoRequest({ threadId: 1 });
     assert.equal(ex.body.exceptionId, 'exit.MSR_READ');

@@ -30,7 +30,7 @@ export const FILTERS: FilterDef[] = [
   exitFilter('exit.MSR_READ', 'VM exit: MSR read', ExitReason.MSR_READ, 'Guest executed RDMSR (reason 31; condition: msr == 0x1b)'),
   exitFilter('exit.MSR_WRITE', 'VM exit: MSR write', ExitReason.MSR_WRITE, 'Guest executed WRMSR (reason 32; condition: msr == 0x174)'),
   exitFilter('exit.EPT_VIOLATION', 'VM exit: EPT violation', ExitReason.EPT_VIOLATION, 'Guest-physical access not allowed by the EPT (reason 48; first touch of each page)'),
-  exitFilter('exit.EPT_MISCONFIG', 'VM exit: EPT misconfiguration', ExitReason.EPT_MISCONFIG, 'An EPT entry with a reserved or invalid combination of bits (reason 49): a hypervisor bug'),
+  exitFilter('exit.EPT_MISCONFIG', 'VM exit: EPT misconfiguration', ExitReason.EPT_MISCONFIG, 'An EPT entry with a reserved or invalid combination of bits (reason 49): the MMIO fast path on the emulated APIC pages (marked write-only, as KVM marks MMIO), else a hypervisor bug'),
   exitFilter('exit.EXCEPTION_NMI', 'VM exit: exception or NMI', ExitReason.EXCEPTION_NMI, 'An exception selected by the exception bitmap, or an NMI (reason 0)'),
   exitFilter('exit.EXTERNAL_INTERRUPT', 'VM exit: external interrupt', ExitReason.EXTERNAL_INTERRUPT, 'A host interrupt arrived while the guest ran (reason 1; the VMM kicks the vCPU for device input)'),
   exitFilter('exit.INTERRUPT_WINDOW', 'VM exit: interrupt window', ExitReason.INTERRUPT_WINDOW, 'The guest became able to take an interrupt the VMM holds pending (reason 7)'),

@@ -122,7 +122,7 @@ export function walkEpt(src: TranslateSource, gpa: number): EptWalk {
       return w;
     }
     const misconfig = flags.problem;
-    if (misconfig) { w.fault = `EPT misconfiguration at ${EPT_NAMES[level]}: ${misconfig}`; w.vmmAction = 'the VMM reports an EPT misconfiguration (a VMM bug) and pauses the VM'; return w; }
+    if (misconfig) { w.fault = `EPT misconfiguration at ${EPT_NAMES[level]}: ${misconfig}`; w.vmmAction = leaf && (lo & 7) === 2 ? 'an emulated MMIO page (the VMM\'s MMIO fast path marks them write-only, as KVM does): the VMM decodes the instruction and emulates the access; on any other page it is a VMM bug and the VM pauses' : 'the VMM reports an EPT misconfiguration (a VMM bug) and pauses the VM'; return w; }
     perms &= lo & 7;
     if (leaf) {
       const pageSize = level === 1 ? 0x1000 : level === 2 ? 0x200000 : 0x40000000;

@@ -8,7 +8,7 @@ import { VMCS } from '../hw/vmx/vmcsFields';
 import { ExitReason } from '../hw/vmx/exitReasons';
 import { decodeCrAccess, decodeEptViolation, decodeInterruptionInfo, decodeIoQualification, describeEvent, gprName } from '../hw/vmx/exitQualification';
 import { cpuidPolicy } from '../vmm/cpuidPolicy';
-import { HC_CONSOLE_PUTC, HC_EXIT } from '../vmm/hypercalls';
+import { HC_CONSOLE_PUTC, HC_EXIT, HC_MMU_UPDATE } from '../vmm/hypercalls';
 import { hex, hex8, type TreeNode } from './treeNode';
 
 export interface VmmFrameView {
@@ -65,6 +65,7 @@ export function vmmFrameView(vmm: Vmm, vcpu: number): VmmFrameView | undefined {
       reads.push(node('eax (number)', String(nr)), node('ebx', hex8(r[3])), node('ecx', hex8(r[1])), node('edx', hex8(r[2])));
       if (nr === HC_CONSOLE_PUTC) { writes.push(node('console', JSON.stringify(String.fromCharCode(r[3] & 0xff))), node('eax', '0')); action = `hypercall HC_CONSOLE_PUTC: prints ${JSON.stringify(String.fromCharCode(r[3] & 0xff))} and returns 0`; }
       else if (nr === HC_EXIT) { writes.push(node('VM', `ends with status ${((r[3] << 1) | 1) >>> 0}`)); action = `hypercall HC_EXIT: ends the VM with status ${((r[3] << 1) | 1) >>> 0}`; }
+      else if (nr === HC_MMU_UPDATE) { writes.push(node('page-table entries', `${r[1] >>> 0} requests from ${hex8(r[3])}`), node('eax', 'the count, or -14 / -22 (edx = the failing request)')); action = `hypercall HC_MMU_UPDATE: validates and writes ${r[1] >>> 0} page-table entries (and their shadow entries under shadow paging)`; }
       else { writes.push(node('eax', '-1000 (-ENOSYS)')); action = `unknown hypercall ${nr}: returns -1000 (KVM's -ENOSYS)`; }
       writes.push(skip);
       break;
@@ -121,9 +122,42 @@ export function vmmFrameView(vmm: Vmm, vcpu: number): VmmFrameView | undefined {
       reads.push(node('VM_EXIT_INTR_INFO', describeEvent(info, err), 'VMCS 0x4404'));
       if (info.vector === 14) { reads.push(node('faulting address', hex8(ev.qualification))); writes.push(node('cr2', hex8(ev.qualification))); }
       writes.push(node('VM_ENTRY_INTR_INFO_FIELD', `re-inject ${describeEvent(info, err)}`, 'VMCS 0x4016'));
-      action = `re-injects ${describeEvent(info, err)} into the guest unchanged (the exception bitmap only intercepted it for the debugger)`;
+      action = `re-injects ${describeEvent(info, err)} into the guest unchanged (the exception bitmap intercepted it for the debugger or the VMM's #UD/#AC policy)`;
       break;
     }
+    case ExitReason.DR_ACCESS: {
+      const q = ev.qualification;
+      reads.push(node('debug register', `DR${q & 7}`), node('direction', q & 0x10 ? 'MOV from DR' : 'MOV to DR'), node('register', gprName((q >>> 8) & 15)));
+      writes.push(q & 0x10 ? node(gprName((q >>> 8) & 15), `DR${q & 7}`) : node(`DR${q & 7}`, (q & 7) === 7 ? 'GUEST_DR7' : 'the processor register'), skip);
+      action = `emulates MOV ${q & 0x10 ? `from DR${q & 7}` : `to DR${q & 7}`} (#UD for DR4/DR5 with CR4.DE, #DB if DR7.GD) and skips it`;
+      break;
+    }
+    case ExitReason.INVD: case ExitReason.WBINVD: case ExitReason.MWAIT_INSTRUCTION: case ExitReason.MONITOR_INSTRUCTION: case ExitReason.PAUSE_INSTRUCTION:
+      writes.push(skip);
+      action = `treats ${ev.reasonName.replace('_INSTRUCTION', '')} as a no-op (KVM's policy) and skips it`;
+      break;
+    case ExitReason.RDPMC:
+      writes.push(node('VM_ENTRY_INTR_INFO_FIELD', 'inject #GP(0)', 'VMCS 0x4016'));
+      action = 'injects #GP(0): the virtual CPU has no performance counters';
+      break;
+    case ExitReason.RDTSC:
+      writes.push(node('edx:eax', 'icount + TSC_OFFSET'), skip);
+      action = 'returns the guest TSC (icount + TSC_OFFSET), what the processor would have returned';
+      break;
+    case ExitReason.GDTR_IDTR: case ExitReason.LDTR_TR:
+      writes.push(node('guest state', 'the instruction\'s result, from the scratch processor'));
+      action = 'emulates the descriptor-table instruction on a scratch processor and copies the result back';
+      break;
+    case ExitReason.APIC_ACCESS: case ExitReason.EPT_MISCONFIG:
+      reads.push(node('local APIC register', ev.reason === ExitReason.APIC_ACCESS ? hex(ev.qualification & 0xfff) : hex8(m.read(VMCS.GUEST_PHYSICAL_ADDRESS) >>> 0)));
+      writes.push(node('APIC model', 'the emulated access'), skip);
+      action = ev.reason === ExitReason.APIC_ACCESS ? 'decodes the instruction and emulates the local APIC access' : 'on a page the VMM marked for MMIO: decodes the instruction and emulates the access (else: a VMM bug, the VM stops)';
+      break;
+    case ExitReason.VMCLEAR: case ExitReason.VMLAUNCH: case ExitReason.VMPTRLD: case ExitReason.VMPTRST: case ExitReason.VMREAD: case ExitReason.VMRESUME:
+    case ExitReason.VMWRITE: case ExitReason.VMXOFF: case ExitReason.VMXON: case ExitReason.INVEPT: case ExitReason.INVVPID:
+      writes.push(node('VM_ENTRY_INTR_INFO_FIELD', 'inject #UD', 'VMCS 0x4016'));
+      action = 'injects #UD: this VMM offers the guest no VMX';
+      break;
     case ExitReason.TRIPLE_FAULT:
       action = 'shuts the VM down (GUEST_ACTIVITY_STATE = shutdown); the state stays for inspection';
       break;

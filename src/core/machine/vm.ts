@@ -1,6 +1,7 @@
 // The VM facade: the one object the CLI, the DAP adapter, tests and benchmarks drive. It builds the
 // machine (hypervisor, memory, devices, vCPUs), loads the image, and exposes running, stepping,
 // breakpoints and the debugger's views as plain data.
+import { parseOptionalExits, VMM_EXCEPTION_BITMAP, type OptionalExit } from '../vmm/exitPolicy';
 import type { HostServices } from '../host';
 import type {
   DisasmLine, ExitEvent, ExitFilterInfo, ExitFilterSetting, ExitStatRow, GroupView, StopEvent,
@@ -53,6 +54,8 @@ export interface VmOptions {
   rtcStart?: number;
   /** Instructions per vCPU scheduling turn with smp > 1 (default 1000; vmm/smpScheduler.ts). */
   quantum?: number;
+  /** Optional VM exits besides the VMM's default policy (vmm/exitPolicy.ts): "rdtsc", "pause", "desc", "apic". */
+  vmxExits?: string[];
 }
 
 /** Vm.vmStats(): per-VM statistics of memory virtualization. */
@@ -84,7 +87,9 @@ export function validateOptions(o: VmOptions): Required<VmOptions> {
   if (!Number.isInteger(rtcStart) || rtcStart < 0 || rtcStart > 4_102_444_799) throw new VmOptionError(`rtcStart must be Unix seconds from 0 to 4102444799 (year 2099), got ${String(rtcStart)}`);
   const quantum = o.quantum ?? DEFAULT_QUANTUM;
   if (!Number.isInteger(quantum) || quantum < 1 || quantum > 10_000_000) throw new VmOptionError(`quantum must be an integer number of instructions from 1 to 10000000, got ${String(quantum)}`);
-  return { mmu, shadowSync, smp, memMiB, rtcStart, quantum };
+  let vmxExits: string[];
+  try { vmxExits = parseOptionalExits(o.vmxExits ?? []); } catch (e) { throw new VmOptionError(`vmxExits: ${(e as Error).message}`); }
+  return { mmu, shadowSync, smp, memMiB, rtcStart, quantum, vmxExits };
 }
 
 export class Vm {
@@ -120,7 +125,7 @@ export class Vm {
       if (e instanceof ImageFormatError) throw new ImageError(e.message);
       throw e;
     }
-    this.vmm = new Vmm({ memMiB: o.memMiB, smp: o.smp, mmu: o.mmu, shadowSync: o.shadowSync, quantum: o.quantum });
+    this.vmm = new Vmm({ memMiB: o.memMiB, smp: o.smp, mmu: o.mmu, shadowSync: o.shadowSync, quantum: o.quantum, vmxExits: o.vmxExits as OptionalExit[] });
     const com1 = new Uint8Array(1);
     // Output while replaying recorded history was already shown the first time (time travel).
     this.uart = new Uart16550(0, 0x3f8, (b) => { com1[0] = b; if (!this.timeline?.replaying) host.serialOut(0, com1); }, (l) => this.platform.pic.setIrq(4, l));
@@ -258,7 +263,7 @@ export class Vm {
     const errs = this.filters.set(settings);
     installInsnStops(this.vmm, this.filters);
     // Shadow paging needs every #PF (bit 14) whatever the debugger asks for.
-    const bitmap = this.filters.exceptionBitmap | (this.vmm.shadow ? 1 << 14 : 0);
+    const bitmap = this.filters.exceptionBitmap | (this.vmm.shadow ? 1 << 14 : 0) | VMM_EXCEPTION_BITMAP;
     for (const v of this.vmm.vcpus) {
       v.vmcs.write(VMCS.EXCEPTION_BITMAP, bitmap);
       // The bitmap is latched at VM entry: re-enter so the change takes effect (as KVM's update_exception_bitmap does).

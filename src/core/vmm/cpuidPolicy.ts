@@ -15,7 +15,7 @@ import { HW_CPUID_1_EDX, HW_CPUID_80000001_EDX, HW_CPUID_80000008_EAX, HW_CPUID_
 
 const str4 = (s: string): number => s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
 export const HYPERVISOR_VENDOR = 'vmm-debug VT';
-export const HYPERCALL_ABI_VERSION = 1;
+export const HYPERCALL_ABI_VERSION = 2; // 2: HC_MMU_UPDATE
 /** CPUID.1:EDX.APIC[bit 9]: an on-chip APIC, virtualized by the VMM (IA32_APIC_BASE, the xAPIC page). */
 export const CPUID_1_EDX_APIC = 1 << 9;
 

@@ -17,6 +17,10 @@ import { handleTaskSwitch } from './handlers/handleTaskSwitch';
 import { withIdtVectoring } from './handlers/handleVectoring';
 import { withIoBreakpoints } from './handlers/handleIoBreakpoint';
 import { handleVmxInstruction } from './handlers/handleVmxInstruction';
+import { handleDrAccess } from './handlers/handleDrAccess';
+import { handleNopInstruction, handleRdpmc, handleRdtsc } from './handlers/handleMiscInstructions';
+import { handleDescriptorTable } from './handlers/handleDescriptorTable';
+import { handleApicAccess } from './handlers/handleApicAccess';
 
 export const EXIT_HANDLERS: (ExitHandler | undefined)[] = [];
 // Shadow paging (vmm.shadow): #PF exits, CR3 / CR0 / CR4 accesses and INVLPG go to the shadow MMU first.
@@ -41,3 +45,11 @@ EXIT_HANDLERS[ExitReason.SIPI] = handleSipi;
 EXIT_HANDLERS[ExitReason.TASK_SWITCH] = handleTaskSwitch;
 for (const r of [ExitReason.VMCLEAR, ExitReason.VMLAUNCH, ExitReason.VMPTRLD, ExitReason.VMPTRST, ExitReason.VMREAD, ExitReason.VMRESUME,
   ExitReason.VMWRITE, ExitReason.VMXOFF, ExitReason.VMXON, ExitReason.INVEPT, ExitReason.INVVPID]) EXIT_HANDLERS[r] = handleVmxInstruction;
+// Exits of the VMM's exit policy (exitPolicy.ts).
+EXIT_HANDLERS[ExitReason.DR_ACCESS] = handleDrAccess;
+for (const r of [ExitReason.INVD, ExitReason.WBINVD, ExitReason.MWAIT_INSTRUCTION, ExitReason.MONITOR_INSTRUCTION, ExitReason.PAUSE_INSTRUCTION]) EXIT_HANDLERS[r] = handleNopInstruction;
+EXIT_HANDLERS[ExitReason.RDPMC] = handleRdpmc;
+EXIT_HANDLERS[ExitReason.RDTSC] = handleRdtsc;
+EXIT_HANDLERS[ExitReason.GDTR_IDTR] = handleDescriptorTable;
+EXIT_HANDLERS[ExitReason.LDTR_TR] = handleDescriptorTable;
+EXIT_HANDLERS[ExitReason.APIC_ACCESS] = handleApicAccess;

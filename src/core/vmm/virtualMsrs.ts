@@ -2,13 +2,14 @@
 // the VMCS guest-state area; the TSC is the instruction count.
 import type { VCpu } from './vcpu';
 import { VMCS } from '../hw/vmx/vmcsFields';
+import { guestTsc, setGuestTsc } from './exitPolicy';
 
 export class VirtualMsrs {
   read(vcpu: VCpu, msr: number): boolean {
     const r = vcpu.regs, v = vcpu.vmcs;
     let lo = 0, hi = 0;
     switch (msr) {
-      case 0x10: lo = vcpu.cpu.icount % 0x100000000; hi = Math.floor(vcpu.cpu.icount / 0x100000000); break;
+      case 0x10: { const t = guestTsc(v, vcpu.cpu.icount); hi = Math.floor(t / 0x100000000); lo = t - hi * 0x100000000; break; } // TSC + TSC_OFFSET
       case 0x1b: lo = vcpu.irq ? vcpu.irq.apicBase() : 0xfee00000 | (vcpu.id === 0 ? 0x100 : 0); break; // IA32_APIC_BASE (SDM 10.4.4)
       case 0xfe: lo = 0; break; // MTRRcap: no variable ranges
       case 0x174: lo = v.read(VMCS.GUEST_SYSENTER_CS); break;
@@ -28,7 +29,8 @@ export class VirtualMsrs {
     const v = vcpu.vmcs;
     switch (msr) {
       case 0x1b: if (vcpu.irq) vcpu.irq.writeApicBase(lo); return true;
-      case 0x10: case 0x2ff: return true;
+      case 0x10: setGuestTsc(v, vcpu.cpu.icount, (hi >>> 0) * 0x100000000 + (lo >>> 0)); return true; // moves TSC_OFFSET (KVM's kvm_write_tsc)
+      case 0x2ff: return true;
       case 0x174: v.write(VMCS.GUEST_SYSENTER_CS, lo & 0xffff); return true;
       case 0x175: v.write(VMCS.GUEST_SYSENTER_ESP, lo >>> 0); return true;
       case 0x176: v.write(VMCS.GUEST_SYSENTER_EIP, lo >>> 0); return true;

@@ -32,6 +32,8 @@ import { SmpScheduler } from './smpScheduler';
 import type { Snapshotable } from '../time/stateIo';
 import { vmmComponents } from '../time/vmmState';
 import { entryFailureExit } from '../debug/entryFailure';
+import { allocMsrBitmap, applyExitPolicy, type OptionalExit } from './exitPolicy';
+import { mapApicAccessPage } from './handlers/handleApicAccess';
 
 export interface VmmConfig {
   memMiB: number; smp: number;
@@ -41,6 +43,8 @@ export interface VmmConfig {
   shadowPages?: number;
   /** Instructions per scheduling turn with several vCPUs (default smpScheduler.ts DEFAULT_QUANTUM). */
   quantum?: number;
+  /** Optional VM exits to turn on besides the default policy (exitPolicy.ts): rdtsc, pause, desc. */
+  vmxExits?: readonly OptionalExit[];
 }
 
 /** Decides whether the debugger stops at an exit (returns the filter id) — set by the Vm facade. */
@@ -121,7 +125,15 @@ export class Vmm {
     }
     this.sched = new SmpScheduler(this, cfg.quantum);
     for (const v of this.vcpus) v.irq = new VcpuInterrupts(this.apic.lapics[v.id], this.apic.ioapic, () => this.irqChip);
+    this.msrBitmap = allocMsrBitmap(this.host);
+    this.vmxExits = cfg.vmxExits ?? [];
+    if (this.vmxExits.includes('apic') && !this.shadow) this.apicAccessPage = mapApicAccessPage(this);
   }
+  /** The APIC-access page with `vmxExits: ["apic"]` under EPT (exitPolicy.ts), else -1. */
+  readonly apicAccessPage: number = -1;
+  /** The MSR bitmap page shared by the vCPUs (exitPolicy.ts) and the optional exits turned on. */
+  readonly msrBitmap: number;
+  readonly vmxExits: readonly OptionalExit[];
 
   /** Decode the guest instruction at GUEST_RIP with the one opcode table (the VMM's emulator), or null. */
   decodeAt(vcpu: VCpu): Insn | null {
@@ -153,6 +165,7 @@ export class Vmm {
   /** Prepare a vCPU's VMCS for the boot state (KVM_SET_REGS + vmx_vcpu_setup). */
   setupVcpu(vcpu: VCpu, boot: BootState): void {
     setupVmcs(vcpu.vmcs, vcpu.vmx.caps, this.host, this.ept.eptp, boot, this.ioBitmaps);
+    applyExitPolicy(vcpu.vmcs, vcpu.vmx.caps, this.msrBitmap, this.vmxExits, this.apicAccessPage);
     vcpu.regs.fill(0);
     vcpu.regs[0] = boot.eax; vcpu.regs[3] = boot.ebx; vcpu.regs[4] = boot.esp;
     vcpu.regs[2] = boot.edx ?? 0;
@@ -220,6 +233,7 @@ export class Vmm {
     const ev = vcpu.pendingExit!;
     vcpu.pendingExit = null;
     const h = EXIT_HANDLERS[ev.reason];
+    if (vcpu.vmcs.abortIndicator) return { kind: 'error', vcpu: vcpu.id, text: `VMX abort (indicator ${vcpu.vmcs.abortIndicator}, SDM 28.7) at the ${ev.reasonName} exit: the VM-exit MSR areas could not be processed; the VM is paused` };
     if (!h) {
       return { kind: 'error', vcpu: vcpu.id, text: `no handler for VM exit ${ev.reasonName} (${ev.reason}): ${ev.detail}. The VM is paused; the VMCS scope shows the exit.` };
     }

@@ -72,7 +72,7 @@ movfromcr0_insn:
         movl    %cr0, %eax
 movtocr0_insn:
         movl    %eax, %cr0
-        movl    $0x174, %ecx            /* IA32_SYSENTER_CS */
+        movl    $0x277, %ecx            /* IA32_PAT (the SYSENTER MSRs pass through the MSR bitmap) */
 rdmsr_insn:
         rdmsr
         /* CR0.PG = 1 with PE = 0: the write exits (NE is host-owned) and the VMM injects #GP(0). */

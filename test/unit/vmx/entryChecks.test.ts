@@ -31,7 +31,8 @@ const INTR = VMCS.VM_ENTRY_INTR_INFO_FIELD;
 const CASES: Record<string, Mutate> = {
   pin_based_reserved: or(VMCS.PIN_BASED_VM_EXEC_CONTROL, 1 << 30),
   cpu_based_reserved: or(VMCS.CPU_BASED_VM_EXEC_CONTROL, 1 << 0),
-  secondary_reserved: or(VMCS.SECONDARY_VM_EXEC_CONTROL, 1 << 0),
+  secondary_reserved: or(VMCS.SECONDARY_VM_EXEC_CONTROL, 1 << 8), // APIC-register virtualization: not in the model
+  apic_access_address: all(or(VMCS.SECONDARY_VM_EXEC_CONTROL, S.SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES), set(VMCS.APIC_ACCESS_ADDR, 0x123)),
   cr3_target_count: set(VMCS.CR3_TARGET_COUNT, 5),
   io_bitmap_a_address: or(VMCS.IO_BITMAP_A, 0x10),
   io_bitmap_b_address: or(VMCS.IO_BITMAP_B, 0x10),

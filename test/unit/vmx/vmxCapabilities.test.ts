@@ -59,7 +59,8 @@ describe('vmx/vmxCapabilities: Appendix A reporting', () => {
     const sec = msr(VMX_MSR.IA32_VMX_PROCBASED_CTLS2);
     assert.equal(allowed0(sec), 0);
     assert.equal(allowed1(sec), S.SECONDARY_EXEC_ENABLE_EPT | S.SECONDARY_EXEC_DESC | S.SECONDARY_EXEC_ENABLE_RDTSCP |
-      S.SECONDARY_EXEC_ENABLE_VPID | S.SECONDARY_EXEC_WBINVD_EXITING | S.SECONDARY_EXEC_UNRESTRICTED_GUEST);
+      S.SECONDARY_EXEC_ENABLE_VPID | S.SECONDARY_EXEC_WBINVD_EXITING | S.SECONDARY_EXEC_UNRESTRICTED_GUEST | S.SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES);
+    assert.ok(allowed1(proc) & P.CPU_BASED_USE_TSC_OFFSETTING, 'TSC offsetting (SDM 25.6.5)');
     const exit = msr(VMX_MSR.IA32_VMX_EXIT_CTLS);
     assert.equal(allowed0(exit), 0x36dff);
     assert.equal(allowed1(exit) & Ex.VM_EXIT_HOST_ADDR_SPACE_SIZE, 0, 'IA-32: host address-space size must be 0');

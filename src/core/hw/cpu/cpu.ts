@@ -46,6 +46,8 @@ export interface NonRootHooks {
   instructionBoundary(cpu: Cpu): void;
   /** A task switch to the TSS `sel` (source: Table 27-2 encoding): always a VM exit, reason 9 (SDM 26.1.2). */
   taskSwitch?(cpu: Cpu, sel: number, source: number): void;
+  /** "Use TSC offsetting" (SDM 25.6.5): added to the TSC that RDTSC / RDMSR return in non-root operation. */
+  readonly tscOffset?: number;
 }
 
 /** Port I/O that reaches devices without a VM exit (root mode, or ports the I/O bitmap passes through). */

@@ -97,7 +97,7 @@ export class Mmu {
   /** Guest-physical -> host-physical: through the EPT when enabled, else the identity. */
   gpaToHpa(gpa: number, access: number, gla: number, isFinal: boolean): Hpa {
     if (this.ept) return this.ept.translateGpa(gpa, access, gla, true, isFinal) as Hpa;
-    if (!this.cpu.mem.contains(gpa, 4)) throw new RangeError(`physical address 0x${(gpa >>> 0).toString(16)} outside host memory without EPT`);
+    if (!this.cpu.mem.contains(gpa & ~0xfff, 4096)) throw new RangeError(`physical address 0x${(gpa >>> 0).toString(16)} outside host memory without EPT`);
     return gpa as Hpa;
   }
 
@@ -111,7 +111,8 @@ export class Mmu {
     const user = cpu.cpl === 3;
     const page = lin >>> 12;
     if (!(cpu.cr0 & CR0_PG)) {
-      const hpa = this.gpaToHpa(lin & ~0xfff, access, lin, true);
+      // The full byte address: an EPT violation reports it in GUEST_PHYSICAL_ADDRESS (SDM 27.2.1).
+      const hpa = this.gpaToHpa(lin, access, lin, true);
       this.fill(page, (hpa & ~0xfff) | TLB_ALL);
       return hpa | (lin & 0xfff);
     }
@@ -202,7 +203,7 @@ export class Mmu {
   /** Final translation and the TLB entry with the combined permissions. */
   private finish(lin: number, access: number, frameGpa: number, rw: number, us: number, global: number, dirty: boolean, exec: boolean): number {
     const cpu = this.cpu;
-    const hpa = this.gpaToHpa(frameGpa, access, lin, true);
+    const hpa = this.gpaToHpa((frameGpa | (lin & 0xfff)) >>> 0, access, lin, true); // byte address (SDM 27.2.1)
     // Write permission is cached only once the dirty bit is set, so the first write walks again.
     const wp = (cpu.cr0 & CR0_WP) !== 0;
     let e = (hpa & ~0xfff) | TLB_SR;

@@ -135,6 +135,10 @@ export const ENTRY_CHECKS: readonly EntryCheck[] = [
     ok: (v, c) => !procOn(v, P.CPU_BASED_USE_MSR_BITMAPS) || pageAddrOk(v, c, VMCS.MSR_BITMAP),
   },
   {
+    id: 'apic_access_address', stage: 'control', field: 'APIC_ACCESS_ADDR', text: 'with "virtualize APIC accesses", the APIC-access address must be 4-KiB aligned and in physical memory (SDM 26.2.1.1)',
+    ok: (v, c) => !(secondary(v) & S.SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES) || pageAddrOk(v, c, VMCS.APIC_ACCESS_ADDR),
+  },
+  {
     id: 'virtual_nmis_need_nmi_exiting', stage: 'control', field: 'PIN_BASED_VM_EXEC_CONTROL', text: '"virtual NMIs" requires "NMI exiting" (SDM 26.2.1.1)',
     ok: (v) => !pinOn(v, Pin.PIN_BASED_VIRTUAL_NMIS) || pinOn(v, Pin.PIN_BASED_NMI_EXITING),
   },

@@ -19,6 +19,7 @@ import { AR_UNUSABLE, CS, SS, TR, LDTR } from '../cpu/regs';
 import { armDebugRegisters } from '../cpu/debugExceptions';
 import { wrmsrHw } from '../cpu/msrs';
 import { firstFailure } from './entryChecks';
+import { exitMsrLoad, exitMsrStore, vmxAbort, VMX_ABORT_LOAD_HOST_MSR_FAIL, VMX_ABORT_SAVE_GUEST_MSR_FAIL } from './exitMsrAreas';
 
 /** Segment field encodings follow a pattern (SDM Appendix B): ES..TR at consecutive even encodings. */
 const SEL = (s: number): number => 0x0800 + 2 * s;
@@ -46,6 +47,10 @@ export class VmxCpu implements NonRootHooks, EptWalker {
   private excBitmap = 0; private pfecMask = 0; private pfecMatch = 0;
   private cr0Mask = 0; private cr4Mask = 0; private cr0Shadow = 0; private cr4Shadow = 0;
   private eptRoot = 0;
+  /** The APIC-access page (host-physical) when "virtualize APIC accesses" is 1, else -1 (SDM 29.4). */
+  private apicAccessPage = -1;
+  /** TSC_OFFSET latched at VM entry when "use TSC offsetting" is 1, else 0 (SDM 25.6.5). */
+  tscOffset = 0;
   /** Last exit (for the hypervisor's convenience; the VMCS is the architectural record). */
   exitReason = 0;
   /** icount (= TSC) at which the VMX-preemption timer reaches zero (Infinity: not active). */
@@ -204,6 +209,8 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     this.cr0Shadow = v.read(VMCS.CR0_READ_SHADOW);
     this.cr4Shadow = v.read(VMCS.CR4_READ_SHADOW);
     this.eptRoot = v.read(VMCS.EPT_POINTER) & ~0xfff;
+    this.apicAccessPage = this.proc2 & S.SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES ? (v.read(VMCS.APIC_ACCESS_ADDR) & ~0xfff) >>> 0 : -1;
+    this.tscOffset = this.proc & P.CPU_BASED_USE_TSC_OFFSETTING ? (v.read(VMCS.TSC_OFFSET_HIGH) | 0) * 0x100000000 + (v.read(VMCS.TSC_OFFSET) >>> 0) : 0;
   }
 
   /** SDM 26.3.2: load the guest-state area into the processor. */
@@ -389,7 +396,12 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     }
     v.write(VMCS.GUEST_ACTIVITY_STATE, reason === ExitReason.TRIPLE_FAULT ? 2 : cpu.activity);
     v.write(VMCS.GUEST_INTERRUPTIBILITY_INFO, cpu.interruptibility | (cpu.nmiBlocked ? 8 : 0));
+    // SDM 27.4: the VM-exit MSR-store area gets the guest's MSRs, then (27.5) the host state is loaded,
+    // then (27.6) the VM-exit MSR-load area. A failure in either is a VMX abort (28.7).
+    const storeBad = exitMsrStore(cpu, v);
     this.loadHostState(v);
+    const loadBad = storeBad ? 0 : exitMsrLoad(cpu, v);
+    if (storeBad || loadBad) vmxAbort(cpu, v, storeBad ? VMX_ABORT_SAVE_GUEST_MSR_FAIL : VMX_ABORT_LOAD_HOST_MSR_FAIL);
     throw VM_EXIT;
   }
 
@@ -593,6 +605,13 @@ export class VmxCpu implements NonRootHooks, EptWalker {
         const need = access === ACC_WRITE ? 2 : access === ACC_FETCH ? 4 : 1;
         if (!(perms & need)) return this.eptViolation(gpa, access, gla, glaValid, isFinal, perms);
         if (!mem.contains(hpa & ~0xfff, 4096)) this.eptMisconfig(gpa);
+        // "Virtualize APIC accesses" (SDM 29.4.1): a linear access whose translation (through the EPT)
+        // reaches the APIC-access page is an APIC-access VM exit (44), fault-like, instead of the access.
+        // Qualification (Table 28-6): the page offset in bits 11:0, the access type in bits 15:12.
+        if (isFinal && ((hpa & ~0xfff) >>> 0) === this.apicAccessPage) {
+          const type = this.cpu.vectoring & INTR_INFO_VALID ? 3 : access === ACC_WRITE ? 1 : access === ACC_FETCH ? 2 : 0;
+          this.exit(ExitReason.APIC_ACCESS, (hpa & 0xfff) | (type << 12), {});
+        }
         return hpa;
       }
       table = lo & ~0xfff;

@@ -71,7 +71,7 @@ function setCr4(shadow: ShadowMmu, vcpu: VCpu, val: number): StopEvent | undefin
   const v = vcpu.vmcs;
   const old = ShadowMmu.guestCr4(vcpu);
   const pg = (ShadowMmu.guestCr0(vcpu) & CR0_PG) !== 0;
-  if (val & CR4_VMXE) { queueException(vcpu, 13, 0); return undefined; } // no nested VMX for the guest
+  if (val & ~0x7ff) { queueException(vcpu, 13, 0); return undefined; } // VMXE (no nested VMX for the guest) or reserved
   if (pg && (val & CR4_PAE) && ((old ^ val) & (CR4_PAE | CR4_PSE | CR4_PGE))
     && !shadow.loadGuestPdptes(shadow.guestCr3(vcpu), shadow.guestPdptes(vcpu))) {
     queueException(vcpu, 13, 0);

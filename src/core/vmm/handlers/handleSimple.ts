@@ -8,6 +8,7 @@ import { CR0_HOST_OWNED, CR4_HOST_OWNED } from '../vmcsSetup';
 import { EPT_R, EPT_RWX, EPT_X } from '../ept';
 import { dispatchHypercall } from '../hypercalls';
 import { emulateMmio } from '../mmioEmulate';
+import { isMmioMark, markMmioPage } from '../mmioFastPath';
 
 /** HLT with HLT exiting: the vCPU is halted (GUEST_ACTIVITY_STATE = HLT). Before the next entry
  *  (irqInjection.ts prepareEntry) virtual time skips to the next device deadline that can wake it and
@@ -68,6 +69,9 @@ export const handleCrAccess: ExitHandler = (vmm, vcpu) => {
     v.write(VMCS.GUEST_CR0, (val | CR0_HOST_OWNED | 0x10) >>> 0);
     v.write(VMCS.CR0_READ_SHADOW, val & CR0_HOST_OWNED);
   } else {
+    // CR4 bits the virtual CPU lacks are reserved: VMXE (CPUID.1:ECX.VMX = 0, no nested VMX; KVM's
+    // kvm_is_valid_cr4) and everything above the P6 set (OSXSAVE: CPUID.1:ECX.XSAVE = 0). #GP(0).
+    if (val & ~0x7ff) { queueException(vcpu, 13, 0); return undefined; }
     v.write(VMCS.GUEST_CR4, (val | CR4_HOST_OWNED) >>> 0);
     v.write(VMCS.CR4_READ_SHADOW, val & CR4_HOST_OWNED);
   }
@@ -102,10 +106,9 @@ export const handleEptViolation: ExitHandler = (vmm, vcpu) => {
   if (hpa !== -1) { vmm.ept.map(gpa & ~0xfff, hpa, EPT_RWX); vmm.stats.eptMaps++; return undefined; }
   // The local / I/O APIC pages are never mapped: every access exits and is emulated (mmioEmulate.ts).
   const region = vmm.mmio.find(gpa);
-  // The byte address: the page from GUEST_PHYSICAL_ADDRESS, the offset from the linear address (the
-  // same within a page; this processor model reports the faulting page in the physical-address field).
-  const at = (gpa & ~0xfff) | (v.read(VMCS.GUEST_LINEAR_ADDRESS) & 0xfff);
-  if (region && !q.fetch) return emulateMmio(vmm, vcpu, region, at >>> 0);
+  // GUEST_PHYSICAL_ADDRESS holds the byte address of the access (SDM 27.2.1). The page is marked with
+  // a misconfigured (write-only) entry so later accesses take the MMIO fast path (handleEptMisconfig).
+  if (region && !q.fetch) { markMmioPage(vmm, gpa); return emulateMmio(vmm, vcpu, region, gpa); }
   if (!q.write) { vmm.ept.map(gpa & ~0xfff, vmm.emptyBusPage, EPT_R | EPT_X); return undefined; }
   const len = vmm.instructionLengthAt(vcpu);
   if (len <= 0) return { kind: 'error', vcpu: vcpu.id, text: `EPT violation: write to unbacked guest-physical 0x${gpa.toString(16)} by an undecodable instruction` };
@@ -114,7 +117,13 @@ export const handleEptViolation: ExitHandler = (vmm, vcpu) => {
   return undefined;
 };
 
-export const handleEptMisconfig: ExitHandler = (_vmm, vcpu) => ({
-  kind: 'error', vcpu: vcpu.id,
-  text: `EPT misconfiguration at guest-physical 0x${(vcpu.vmcs.read(VMCS.GUEST_PHYSICAL_ADDRESS) >>> 0).toString(16)}: a hypervisor bug; the VM is paused with its state intact`,
-});
+/** EPT misconfiguration (49): the MMIO fast path (mmioFastPath.ts); on any other page, a hypervisor bug. */
+export const handleEptMisconfig: ExitHandler = (vmm, vcpu) => {
+  const gpa = vcpu.vmcs.read(VMCS.GUEST_PHYSICAL_ADDRESS) >>> 0;
+  const region = vmm.mmio.find(gpa);
+  if (region && isMmioMark(vmm, gpa)) return emulateMmio(vmm, vcpu, region, gpa);
+  return {
+    kind: 'error', vcpu: vcpu.id,
+    text: `EPT misconfiguration at guest-physical 0x${gpa.toString(16)}: a hypervisor bug; the VM is paused with its state intact`,
+  };
+};

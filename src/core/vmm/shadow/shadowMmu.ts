@@ -415,7 +415,7 @@ export class ShadowMmu implements Snapshotable {
    * A guest table entry at (gfn, offset) changed under the VMM's eyes (KVM's kvm_mmu_pte_write): update
    * the last-level sptes made from it; an upper-level entry whose child no longer matches is unlinked.
    */
-  private guestTableWritten(gfn: number, offset: number, m: GuestPagingMode): void {
+  private guestTableWritten(gfn: number, offset: number, m: GuestPagingMode, pv = false): void {
     const sps = this.byGfn.get(gfn);
     if (!sps) return;
     for (const sp of [...sps]) {
@@ -423,12 +423,14 @@ export class ShadowMmu implements Snapshotable {
       if (sp.level === 1) {
         if (sp.unsync) continue;
         this.syncEntry(sp, idx, m);
-        if (!sp.root && ++sp.writeCount >= WRITE_FLOOD) this.zapPage(sp);
+        // Write flooding (KVM's detect_write_flooding) guesses that a page written often is no longer a
+        // page table; a paravirtual update (HC_MMU_UPDATE) says it is one, so it never counts.
+        if (!pv && !sp.root && ++sp.writeCount >= WRITE_FLOOD) this.zapPage(sp);
       } else {
         const child = sp.children[idx];
         if (child && !this.childMatches(sp, idx, child, m)) this.unlink(sp, idx);
         // A cached root being rewritten (a page directory rebuilt for the next process): stop tracking it.
-        if (++sp.writeCount >= WRITE_FLOOD && !this.inUse(sp)) this.zapPage(sp);
+        if (!pv && ++sp.writeCount >= WRITE_FLOOD && !this.inUse(sp)) this.zapPage(sp);
       }
     }
   }
@@ -511,14 +513,15 @@ export class ShadowMmu implements Snapshotable {
   /**
    * Guest memory was written from outside the guest (the debugger, a device): if it holds a shadowed
    * guest table, update the shadow entries of what changed (as kvm_mmu_pte_write does for writes the
-   * VMM makes) and invalidate the vCPU's translations.
+   * VMM makes) and invalidate the vCPU's translations. `pv`: a paravirtual page-table update
+   * (HC_MMU_UPDATE, vmm/mmuUpdate.ts), which is known to target a page table (no write-flood count).
    */
-  guestWritten(vcpu: VCpu, gpa: number, len: number): void {
+  guestWritten(vcpu: VCpu, gpa: number, len: number, pv = false): void {
     const m = this.mode(vcpu);
     let touched = false;
     for (let a = (gpa & ~3) >>> 0; a < gpa + len; a += 4) {
       if (!this.byGfn.has(a >>> 12)) continue;
-      this.guestTableWritten(a >>> 12, a & 0xfff, m);
+      this.guestTableWritten(a >>> 12, a & 0xfff, m, pv);
       touched = true;
     }
     if (touched) { this.pendingFlush = 2; this.commitFlush(vcpu); }

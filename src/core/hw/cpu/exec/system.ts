@@ -227,8 +227,9 @@ function cpuid(cpu: Cpu, i: Insn): void {
 }
 function rdtsc(cpu: Cpu, i: Insn): void {
   if ((cpu.cr4 & CR4_TSD) && cpu.cpl !== 0 && cpu.protectedMode) cpu.raiseGP(0);
-  // The TSC is derived from the instruction count (invariant 1): deterministic under replay.
-  const t = cpu.icount;
+  // The TSC is derived from the instruction count (invariant 1): deterministic under replay. In VMX
+  // non-root operation with "use TSC offsetting" the guest reads TSC + TSC_OFFSET (SDM 26.3 RDTSC).
+  const t = cpu.icount + (cpu.nonRoot ? cpu.vmx!.tscOffset ?? 0 : 0);
   cpu.reg[0] = t % 0x100000000 | 0;
   cpu.reg[2] = Math.floor(t / 0x100000000) | 0;
   next(cpu, i);
