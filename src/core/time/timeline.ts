@@ -66,6 +66,8 @@ export class Timeline {
 
   constructor(private readonly vm: TimelineHost, opts: RecordingOptions = {}, clean = true) {
     this.store = new CheckpointStore(vm.host, opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET);
+    // The exit log is part of history: half the budget again for its (compressed) records, then thinned.
+    vm.vmm.exitLog.budgetBytes = Math.floor(this.store.budgetBytes / 2);
     this.interval = opts.interval ?? 1_000_000;
     this.minInterval = opts.minInterval ?? Math.min(this.interval, 250_000);
     this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 1_000_000);

@@ -1,4 +1,4 @@
-// A guest whose second instruction is a huge REP INSB (ECX = 3,000,000 elements from port 0x80, each
+// A guest whose fifth instruction is a huge REP INSB (ECX = 3,000,000 elements by default from port 0x80, each
 // an IO_INSTRUCTION exit), in the product's assembler; used by the core and the DAP tests of issue 7.
 import { strict as assert } from 'node:assert';
 import { assemble } from '../../../src/core/asm/assembler';
@@ -6,14 +6,14 @@ import { toMultibootElf } from '../../../src/core/asm/output';
 
 export const REP_INSB_COUNT = 3_000_000;
 
-export const REP_INSB_GUEST = `
+export const repInsbGuest = (count = REP_INSB_COUNT): string => `
 bits 32
 org 0x100000
 multiboot
 
 _start:
     mov edi, 0x200000
-    mov ecx, ${REP_INSB_COUNT}
+    mov ecx, ${count}
     mov dx, 0x80
     cld
 rep_insb:
@@ -24,8 +24,8 @@ rep_insb:
     hlt
 `;
 
-export function repInsbImage(): Uint8Array {
-  const r = assemble(REP_INSB_GUEST);
+export function repInsbImage(count = REP_INSB_COUNT): Uint8Array {
+  const r = assemble(repInsbGuest(count));
   assert.ok(r.ok, JSON.stringify(r.diagnostics));
   return toMultibootElf(r);
 }
