@@ -89,6 +89,21 @@ export class ExitLog {
     }
     this.cursor = cursor;
   }
+  /**
+   * A snapshot was loaded: history begins at it, so the log keeps no records (those before were of
+   * another history, or of this one before the snapshot's moment, which time travel no longer reaches)
+   * and appends from its cursor on.
+   */
+  restartAtCursor(): void {
+    this.total = this.cursor;
+    this.sealed.length = 0;
+    this.sealedBytes = 0;
+    this.openLength = 0;
+    this.cache = [];
+    this.thinned = 0;
+    this.thinnedThrough = -1;
+  }
+
   /** Changing the past: records after the current moment are discarded. */
   truncateFuture(): void {
     let drop = this.total - this.cursor;
