@@ -3,6 +3,7 @@
 // across chunks) and thinning only under its budget, said in the query answer and the timeline view.
 // One real run: a guest with 1.1M I/O exits (REP INSB, one exit per element) under recording.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import { Vm } from '../../../src/core/machine/vm';
 import { ExitLog } from '../../../src/core/time/exitLog';
 import { exitQueryText, exitSeries, parseExitQuery, runExitQuery } from '../../../src/core/time/exitQuery';
@@ -80,6 +81,23 @@ describe('time travel: the exit log keeps the whole history', function () {
     assert.equal(late.thinned, 0, 'a range after the thinned part is complete');
     const html = timelineHtml({ from: 0, to: 1, bins: 1, total: 0, lanes: [], history: { recording: true, start: 0, end: 1, now: 1, checkpoints: 1, historyBytes: 0, exits: N, exitsThinned: log.thinned, exitsThinnedThrough: log.thinnedThrough } }, 'N');
     assert.match(html, /were thinned under the history budget/);
+  });
+
+  it('under SMP the log is in the VM\'s instruction count (teachos --smp 2): in order, and an exit of vcpu1 is a moment to travel to', () => {
+    const vm = Vm.fromImage(fs.readFileSync('build/guests/teachos.img'), 'teachos.img', { smp: 2 }, { serialOut: () => undefined });
+    vm.setExitFilters([]);
+    vm.startRecording();
+    for (let k = 0; k < 2; k++) vm.run(1_000_000);
+    const log = vm.vmm.exitLog;
+    for (let k = 1; k < log.length; k++) assert.ok(log.icountAt(k) >= log.icountAt(k - 1), `record ${k} is before record ${k - 1}`);
+    const ap = runExitQuery(log, parseExitQuery('vcpu=1 reason=HLT limit=5'));
+    assert.ok(ap.count > 0, 'vcpu1 took HLT exits');
+    const e = ap.records[ap.records.length - 1];
+    assert.ok(e.icount <= vm.icount);
+    vm.gotoIcount(e.icount, 1);
+    assert.equal(vm.icount, e.icount);
+    assert.equal(vm.pc(1), e.rip, 'vcpu1 is at the instruction that exited');
+    assert.match(vm.disassemble(1, e.rip, 1)[0].text, /hlt/i);
   });
 
   it('a real run with 1.1M I/O exits under recording keeps every one; the query and the timeline cover it all', () => {
