@@ -165,6 +165,42 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
     assert.equal(await register(dc, 'ecx'), 2);
   });
 
+  for (const phase of ['hlt', 'spin'] as const) {
+    it(`step back across an interrupt delivery (PIT IRQ0 ${phase === 'hlt' ? 'waking HLT' : 'into a spin loop'}) lands before it in the interrupted code; forward delivers it again`, async () => {
+      const t = guest('timer');
+      const stoppedP = dc.waitForEvent('stopped');
+      await launch(dc, { type: 'vmm', request: 'launch', name: 'timer', image: t.path, stopOnEntry: false }, async () => {
+        await dc.setExceptionBreakpointsRequest({ filters: [] });
+        await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: hex8(t.symbols.irq0_handler) }] });
+      });
+      await stoppedP;
+      const tick = async (): Promise<number> => {
+        const r = await dc.customRequest('readMemory', { memoryReference: hex8(t.symbols.ticks), count: 4 }) as DebugProtocol.ReadMemoryResponse;
+        return Buffer.from(r.body!.data!, 'base64').readUInt32LE(0);
+      };
+      // The tenth tick (ticks = 10 on entry) comes in the spin loop; the first ones wake the HLT.
+      if (phase === 'spin') while (await tick() < 10) await act(() => dc.continueRequest({ threadId: 1 }));
+      else await act(() => dc.continueRequest({ threadId: 1 }));
+      assert.equal(await register(dc, 'eip'), t.symbols.irq0_handler);
+      const esp = await register(dc, 'esp');
+      const frame = await dc.customRequest('readMemory', { memoryReference: hex8(esp), count: 4 }) as DebugProtocol.ReadMemoryResponse;
+      const returnEip = Buffer.from(frame.body!.data!, 'base64').readUInt32LE(0);
+      const regs = await Promise.all(['eip', 'esp', 'eflags', 'eax'].map((r) => register(dc, r)));
+      const ticks = await tick();
+      await dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });
+      const back = await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+      assert.equal(back.body.reason, 'step');
+      const before = await register(dc, 'eip');
+      assert.notEqual(before, t.symbols.irq0_handler, 'out of the handler');
+      const inLoop = phase === 'hlt' ? [t.symbols.halt_insn] : [t.symbols.spin_loop, returnEip];
+      assert.ok(inLoop.includes(before) || before < returnEip, `stepped back to ${hex8(before)}, interrupted at ${hex8(returnEip)}`);
+      assert.equal(await tick(), ticks, 'the handler has not run yet');
+      // Forward one instruction: the same interrupt is delivered at the same moment.
+      await act(() => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+      assert.deepEqual(await Promise.all(['eip', 'esp', 'eflags', 'eax'].map((r) => register(dc, r))), regs);
+    });
+  }
+
   it('stopped at an I/O exit inside REP OUTSB, step back goes to the start of that element; reverse continue finds the element before', async () => {
     const stoppedP = dc.waitForEvent('stopped');
     await launch(dc, { type: 'vmm', request: 'launch', name: 'revloop', image: guest('revloop').path, stopOnEntry: false }, async (c) => {
