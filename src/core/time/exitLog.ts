@@ -122,24 +122,25 @@ export class ExitLog {
   }
 
   /** The chunk holding record k and k's index in it. */
-  private locate(k: number): [ChunkRecords, number] {
+  /** The records of the chunk holding record k (its index there is k & (CHUNK_RECORDS - 1) in a sealed chunk). */
+  private chunkOf(k: number): ChunkRecords {
     const c = k >>> 16;
-    if (c >= this.sealed.length) return [this.open, k - this.sealed.length * CHUNK_RECORDS];
+    if (c >= this.sealed.length) return this.open;
     const chunk = this.sealed[c];
-    let e = this.cache.find((x) => x.chunk === chunk);
-    if (!e) {
-      e = { chunk, records: decodeChunk(chunk) };
-      this.cache.unshift(e);
-      if (this.cache.length > 2) this.cache.pop();
-    }
-    return [e.records, k & (CHUNK_RECORDS - 1)];
+    const hit = this.cache[0]?.chunk === chunk ? this.cache[0] : this.cache.find((x) => x.chunk === chunk);
+    if (hit) return hit.records;
+    const e = { chunk, records: decodeChunk(chunk) };
+    this.cache.unshift(e);
+    if (this.cache.length > 2) this.cache.pop();
+    return e.records;
   }
+  private indexIn(k: number): number { return k >>> 16 >= this.sealed.length ? k - this.sealed.length * CHUNK_RECORDS : k & (CHUNK_RECORDS - 1); }
 
-  icountAt(k: number): number { const [r, i] = this.locate(k); return r.icount[i]; }
-  vcpuAt(k: number): number { const [r, i] = this.locate(k); return r.words[i * 4]; }
-  reasonAt(k: number): number { const [r, i] = this.locate(k); return r.words[i * 4 + 1]; }
+  icountAt(k: number): number { return this.chunkOf(k).icount[this.indexIn(k)]; }
+  vcpuAt(k: number): number { return this.chunkOf(k).words[this.indexIn(k) * 4]; }
+  reasonAt(k: number): number { return this.chunkOf(k).words[this.indexIn(k) * 4 + 1]; }
   at(k: number): ExitLogRecord {
-    const [r, i] = this.locate(k);
+    const r = this.chunkOf(k), i = this.indexIn(k);
     const w = r.words;
     return { icount: r.icount[i], vcpu: w[i * 4], reason: w[i * 4 + 1], qualification: w[i * 4 + 2] >>> 0, rip: w[i * 4 + 3] >>> 0 };
   }

@@ -59,14 +59,14 @@ export function runExitQuery(log: ExitLog, q: ExitQuery): ExitQueryResult {
   const records: ExitRecord[] = [];
   let count = 0;
   const first = log.total - log.length;
-  for (let k = lowerBound(log, q.from); k < log.length; k++) {
-    const e = log.at(k);
-    if (e.icount > q.to) break;
-    if (q.reason !== undefined && e.reason !== q.reason) continue;
-    if (q.vcpu !== undefined && e.vcpu !== q.vcpu) continue;
+  for (let k = lowerBound(log, q.from), n = log.length; k < n; k++) {
+    if (log.icountAt(k) > q.to) break;
+    const reason = log.reasonAt(k);
+    if (q.reason !== undefined && reason !== q.reason) continue;
+    if (q.vcpu !== undefined && log.vcpuAt(k) !== q.vcpu) continue;
     count++;
-    counts.set(e.reason, (counts.get(e.reason) ?? 0) + 1);
-    if (records.length < q.limit) records.push({ seq: first + k, ...e, reasonName: exitReasonName(e.reason) });
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    if (records.length < q.limit) records.push({ seq: first + k, ...log.at(k), reasonName: exitReasonName(reason) });
   }
   const byReason = [...counts].map(([reason, n]) => ({ reason, reasonName: exitReasonName(reason), count: n })).sort((a, b) => b.count - a.count);
   const thinned = log.thinned > 0 && q.from <= log.thinnedThrough ? log.thinned : 0;
