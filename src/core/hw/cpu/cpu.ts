@@ -624,10 +624,6 @@ export class Cpu implements LazyFlagState, ByteSource {
             && bps.size === 0 && this.dbgWatch === null && this.insnStop === null && limit > this.icount) this.runFast(limit);
           else this.step();
         }
-        // A VMX event due at this boundary (preemption timer, a kick, an open window) is taken before
-        // the budget ends, as a run passing through takes it: the state at an instruction count is
-        // the same whether a run ends there or goes on (time travel lands where a run stopped).
-        if (this.icount >= this.vmxEventAt && this.activity === 0) this.vmx!.instructionBoundary(this);
         return RUN_BUDGET;
       } catch (e) {
         if (e === VM_EXIT) return RUN_VMEXIT;
