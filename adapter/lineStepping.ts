@@ -183,12 +183,23 @@ export class LineStepper {
         if (p.untilRange && now >= p.untilRange[0] && now < p.untilRange[1]) continue;
         p.until = undefined; // left the function before its body: decide by lines below
       }
-      if (this.newLine(now, p.start)) return this.finish(ev);
+      if (this.newLine(now, p.start) || this.againInLine(pc, now, p.start)) return this.finish(ev);
       if (p.steps >= MAX_SINGLE_STEPS) {
         return this.finish({ kind: 'pause', vcpu: p.vcpu }, `the step did not reach another source line within ${MAX_SINGLE_STEPS} instructions; stopped here`);
       }
     }
     this.schedule();
+  }
+
+  /**
+   * True when a jump back within the line reached one of its statement starts: the next iteration of
+   * a one-line loop is a new instance of the line, where a step stops (and a reverse step too,
+   * reverseLines.ts). The same pc again (a REP iteration, a jump to itself) is not.
+   */
+  private againInLine(from: number, pc: number, start: SourceLocation): boolean {
+    if (pc >= from) return false;
+    const loc = this.host.vm().debugInfo.lineAt(pc);
+    return !!loc && loc.address === pc && loc.isStmt && loc.line === start.line && loc.path === start.path;
   }
 
   /** True at the start of a statement of another line, or where there is no line information. */

@@ -43,3 +43,11 @@ export function restoreSnapshotFile(vm: Vm, file: string): { path: string; note:
     throw e;
   }
 }
+
+/** What a session started from a snapshot file (resume, clone) tells the user about it and its history. */
+export function resumedText(r: { path: string; note: string; icount: number }, recording: boolean): string {
+  const what = `vmm-debug: resumed snapshot "${r.note}" from ${path.basename(r.path)} at instruction count ${r.icount}`;
+  return recording
+    ? `${what}; recording continues from here: recorded history begins at the snapshot (nothing before it can be reached by stepping back)\n`
+    : `${what}; recording is off in this session\n`;
+}

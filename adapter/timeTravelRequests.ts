@@ -39,12 +39,12 @@ function intArg(a: Record<string, unknown>, key: string, dflt?: number): number 
 }
 
 /** Recorded history as the views show it. */
-export function historyInfo(vm: Vm): { recording: boolean; start: number; end: number; now: number; checkpoints: number; historyBytes: number; thinned: number; exitLogBytes: number; exits: number } {
+export function historyInfo(vm: Vm): { recording: boolean; start: number; end: number; now: number; checkpoints: number; historyBytes: number; thinned: number; exitLogBytes: number; exits: number; exitsThinned: number; exitsThinnedThrough: number } {
   const tl = vm.timeline;
   const log = vm.vmm.exitLog;
-  if (!tl) return { recording: false, start: vm.icount, end: vm.icount, now: vm.icount, checkpoints: 0, historyBytes: 0, thinned: 0, exitLogBytes: log.bytes, exits: log.total };
+  if (!tl) return { recording: false, start: vm.icount, end: vm.icount, now: vm.icount, checkpoints: 0, historyBytes: 0, thinned: 0, exitLogBytes: log.bytes, exits: log.total, exitsThinned: log.thinned, exitsThinnedThrough: log.thinnedThrough };
   const st = tl.stats();
-  return { recording: true, start: tl.start, end: tl.frontier, now: vm.icount, checkpoints: st.checkpoints, historyBytes: st.bytes, thinned: st.thinned, exitLogBytes: log.bytes, exits: log.total };
+  return { recording: true, start: tl.start, end: tl.frontier, now: vm.icount, checkpoints: st.checkpoints, historyBytes: st.bytes, thinned: st.thinned, exitLogBytes: log.bytes, exits: log.total, exitsThinned: log.thinned, exitsThinnedThrough: log.thinnedThrough };
 }
 
 export function timeTravelRequest(command: string, args: unknown, host: TimeTravelHost): TimeTravelRequestResult {

@@ -33,7 +33,7 @@ import { ContinuedEvent } from '@vscode/debugadapter';
 import { VcpuThreads } from './vcpuThreads';
 import { parseTimeTravelArguments } from './timeTravelConfig';
 import { TIME_TRAVEL_REQUESTS, timeTravelConsole, timeTravelRequest } from './timeTravelRequests';
-import { restoreSnapshotFile } from './snapshotFiles';
+import { restoreSnapshotFile, resumedText } from './snapshotFiles';
 
 /** A request that needs something the session does not have (no VM yet, VM running...). */
 class RequestError extends Error {
@@ -188,7 +188,7 @@ export class VmmDebugSession extends DebugSession {
       this.vm = vm;
       this.config = cfg;
       this.extras = extras;
-      if (timeTravel.snapshot) restoreSnapshotFile(vm, timeTravel.snapshot); // resume / clone (launch.json "snapshot")
+      const resumed = timeTravel.snapshot ? restoreSnapshotFile(vm, timeTravel.snapshot) : undefined; // resume / clone (launch.json "snapshot")
       if (!cfg.noDebug && timeTravel.recording) vm.startRecording(timeTravel.options); // time travel: on by default in a debug session
       this.symbols = new SymbolTable(vm.symbols);
       this.runner = new Runner(vm, {
@@ -203,6 +203,7 @@ export class VmmDebugSession extends DebugSession {
         this.sendEvent(new OutputEvent(
           `vmm-debug: ${path.basename(cfg.imagePath)}${kind}, ${vm.vcpuCount} vCPU, mmu ${cfg.mmu}\n`, 'console'));
         for (const f of extras.symbols) this.sendEvent(new OutputEvent(`vmm-debug: symbols from ${f.path} at offset ${hex8(f.offset)}\n`, 'console'));
+        if (resumed) this.sendEvent(new OutputEvent(resumedText(resumed, !!vm.timeline), 'console'));
         if (extras.unknown.length) {
           this.sendEvent(new OutputEvent(`vmm-debug: launch.json: ignoring unknown attribute${extras.unknown.length > 1 ? 's' : ''} ${extras.unknown.map((k) => `"${k}"`).join(', ')}\n`, 'stderr'));
         }

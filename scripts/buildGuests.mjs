@@ -261,6 +261,17 @@ export const fixtures = [
     expectedSerial: 'cpu-triple: #GP with its gate not present\nPASS double_fault_delivered\ncpu-triple: #DF gate not present, faulting again\n',
     symbols: ['_start', 'df_handler'],
   },
+  {
+    name: 'revloop',
+    description: 'C: one-line for / while loops and a call in a one-line loop (reverse step by line), REP MOVSB and REP OUTSB (step back by instruction), exit 0',
+    format: 'multiboot',
+    sources: [...C_RUNTIME, `${guestsDir}/revloop/main.c`],
+    linkerScript: MULTIBOOT_LD,
+    outcome: 'exit',
+    expectedStatus: 1,
+    expectedSerial: 'revloop: total=10 w=4 sum=6 dst=186\n',
+    symbols: ['_start', 'kmain', 'bump', 'rep_work', 'rep_out', 'loop_i', 'loop_total', 'while_w', 'call_j', 'call_sum'],
+  },
 ];
 
 // Raw images (not ELF): linked like the others, then `objcopy -O binary` into build/guests/<output>.

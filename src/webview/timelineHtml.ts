@@ -7,7 +7,7 @@ export interface TimelineLane { vcpu: number; reason: number; reasonName: string
 export interface TimelineData {
   from: number; to: number; bins: number; total: number;
   lanes: TimelineLane[];
-  history: { recording: boolean; start: number; end: number; now: number; checkpoints: number; historyBytes: number; exits: number };
+  history: { recording: boolean; start: number; end: number; now: number; checkpoints: number; historyBytes: number; exits: number; exitsThinned?: number; exitsThinnedThrough?: number };
 }
 
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
@@ -39,7 +39,7 @@ button { margin-right: 4px; } #tip { min-height: 1.4em; opacity: 0.85; }
 </style></head><body>
 <div><button id="in">Zoom in</button><button id="out">Zoom out</button><button id="all">All history</button><button id="now">Around now</button>
 <span>instructions ${d.from.toLocaleString('en-US')} – ${d.to.toLocaleString('en-US')}: ${d.total.toLocaleString('en-US')} exits shown</span></div>
-<p>${h.recording ? `history ${h.start.toLocaleString('en-US')} – ${h.end.toLocaleString('en-US')}, now ${h.now.toLocaleString('en-US')}; ${h.checkpoints} checkpoints, ${(h.historyBytes / 1048576).toFixed(1)} MiB; ${h.exits.toLocaleString('en-US')} exits logged` : 'recording is off: the exits are shown, travelling is not possible'}</p>
+<p>${h.recording ? `history ${h.start.toLocaleString('en-US')} – ${h.end.toLocaleString('en-US')}, now ${h.now.toLocaleString('en-US')}; ${h.checkpoints} checkpoints, ${(h.historyBytes / 1048576).toFixed(1)} MiB; ${h.exits.toLocaleString('en-US')} exits logged` : 'recording is off: the exits are shown, travelling is not possible'}${h.exitsThinned ? `; the oldest ${h.exitsThinned.toLocaleString('en-US')} exits (up to instruction ${(h.exitsThinnedThrough ?? 0).toLocaleString('en-US')}) were thinned under the history budget and are not shown` : ''}</p>
 <div>${legend || 'no exits in this range'}</div>
 <div id="tip"></div>
 <svg id="chart" xmlns="http://www.w3.org/2000/svg"></svg>

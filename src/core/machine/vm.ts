@@ -249,8 +249,19 @@ export class Vm {
       s = this.safely(vcpu, () => this.vmm.run(v, 1, true));
       if (!s || s.kind !== 'step' || v.cpu.icount !== start) break;
     }
+    if (s?.kind === 'step' && v.cpu.icount !== start && !v.inGuest && !v.pendingExit) s = this.finishBoundary(v, vcpu) ?? s;
     this.timeline?.afterMove(s, s?.kind === 'step' && v.inGuest && !v.pendingExit && v.cpu.icount !== start);
     return s ?? { kind: 'step', vcpu };
+  }
+
+  /**
+   * The instruction retired through a VM exit (its handler skipped it): enter the guest again now, as a
+   * run does at that boundary, so an event the entry injects (an interrupt due, SDM 26.6) is delivered
+   * before the step ends. The state after a step is then the state a run reaches at the same
+   * instruction count, and a step back / forward pair returns to the same moment (issue 7).
+   */
+  private finishBoundary(v: VCpu, vcpu: number): StopEvent | null {
+    return this.safely(vcpu, () => this.vmm.run(v, 0));
   }
 
   setInstructionBreakpoints(addresses: number[]): void {
@@ -508,6 +519,7 @@ export class Vm {
   /** Replace this VM's state with a snapshot's (SnapshotError, VM unchanged, when it does not fit). History restarts there. */
   loadSnapshot(bytes: Uint8Array): { note: string } {
     const r = loadSnapshot({ host: this.vmm.host, components: () => this.stateComponents() }, bytes);
+    this.vmm.exitLog.restartAtCursor(); // history begins at the snapshot: so does the exit log
     if (this.timeline) { const o = { budgetBytes: this.timeline.store.budgetBytes }; this.timeline = null; this.startRecording(o); }
     return r;
   }

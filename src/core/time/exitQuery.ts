@@ -3,7 +3,8 @@
 // takes an SDM Appendix C name (KVM's spelling, with or without EXIT_REASON_) or number; from / to
 // are instruction counts (inclusive); limit is how many records to list (default 20). The answer
 // counts every match in recorded history (also the part after the current moment, when travelling)
-// and lists the first `limit` of them. Also: a compact series for drawing (bins per vCPU and reason).
+// and lists the first `limit` of them; exits thinned under the history budget (the oldest, only when
+// the compressed log outgrows it) are reported as such. Also: a compact series for drawing (bins per vCPU and reason).
 import { exitReasonByName, exitReasonName } from '../hw/vmx/exitReasons';
 import type { ExitLog } from './exitLog';
 
@@ -16,6 +17,9 @@ export interface ExitQueryResult {
   records: ExitRecord[];
   /** Records older than the log keeps (its limit) are not searched. */
   oldestKept: number;
+  /** Exits in the queried range that were thinned under the history budget (not searched), and up to which icount. */
+  thinned: number;
+  thinnedThrough: number;
 }
 
 export class ExitQueryError extends Error { override name = 'EvaluateError'; }
@@ -48,28 +52,25 @@ export function parseExitQuery(text: string): ExitQuery {
 }
 
 /** First index k in [0, log.length) with icount >= n (the log is in icount order). */
-function lowerBound(log: ExitLog, n: number): number {
-  let lo = 0, hi = log.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (log.icountAt(mid) < n) lo = mid + 1; else hi = mid; }
-  return lo;
-}
+function lowerBound(log: ExitLog, n: number): number { return log.lowerBound(n); }
 
 export function runExitQuery(log: ExitLog, q: ExitQuery): ExitQueryResult {
   const counts = new Map<number, number>();
   const records: ExitRecord[] = [];
   let count = 0;
   const first = log.total - log.length;
-  for (let k = lowerBound(log, q.from); k < log.length; k++) {
-    const e = log.at(k);
-    if (e.icount > q.to) break;
-    if (q.reason !== undefined && e.reason !== q.reason) continue;
-    if (q.vcpu !== undefined && e.vcpu !== q.vcpu) continue;
+  for (let k = lowerBound(log, q.from), n = log.length; k < n; k++) {
+    if (log.icountAt(k) > q.to) break;
+    const reason = log.reasonAt(k);
+    if (q.reason !== undefined && reason !== q.reason) continue;
+    if (q.vcpu !== undefined && log.vcpuAt(k) !== q.vcpu) continue;
     count++;
-    counts.set(e.reason, (counts.get(e.reason) ?? 0) + 1);
-    if (records.length < q.limit) records.push({ seq: first + k, ...e, reasonName: exitReasonName(e.reason) });
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    if (records.length < q.limit) records.push({ seq: first + k, ...log.at(k), reasonName: exitReasonName(reason) });
   }
   const byReason = [...counts].map(([reason, n]) => ({ reason, reasonName: exitReasonName(reason), count: n })).sort((a, b) => b.count - a.count);
-  return { query: q, count, byReason, records, oldestKept: log.length ? log.icountAt(0) : 0 };
+  const thinned = log.thinned > 0 && q.from <= log.thinnedThrough ? log.thinned : 0;
+  return { query: q, count, byReason, records, oldestKept: log.length ? log.icountAt(0) : 0, thinned, thinnedThrough: log.thinnedThrough };
 }
 
 const hex = (n: number, w = 8): string => '0x' + (n >>> 0).toString(16).padStart(w, '0');
@@ -83,6 +84,7 @@ export function exitQueryText(r: ExitQueryResult): string {
     (r.byReason.length > 1 ? `: ${r.byReason.map((b) => `${b.reasonName} ${b.count}`).join(', ')}` : '')];
   for (const e of r.records) lines.push(`  icount ${e.icount.toLocaleString('en-US').padStart(13)}  vcpu${e.vcpu}  ${e.reasonName.padEnd(18)} qual ${hex(e.qualification)}  rip ${hex(e.rip)}`);
   if (r.count > r.records.length) lines.push(`  … ${r.count - r.records.length} more (limit=${q.limit}; narrow with from= / to=)`);
+  if (r.thinned) lines.push(`  (${r.thinned.toLocaleString('en-US')} older exits, up to instruction ${r.thinnedThrough.toLocaleString('en-US')}, were thinned under the history budget: not searched; the counts per reason in the statistics stay exact)`);
   return lines.join('\n');
 }
 

@@ -48,7 +48,7 @@ export const DEFAULT_HISTORY_BUDGET = 64 * 1024 * 1024;
 /** The outcome of a move in time: where the VM stopped, and words for the user when useful. */
 export interface TravelResult { stop: StopEvent; message?: string; }
 
-interface Hit { icount: number; stop: StopEvent; exitOrdinal: number; }
+export interface Hit { icount: number; stop: StopEvent; exitOrdinal: number; }
 
 export class Timeline {
   readonly store: CheckpointStore;
@@ -66,6 +66,8 @@ export class Timeline {
 
   constructor(private readonly vm: TimelineHost, opts: RecordingOptions = {}, clean = true) {
     this.store = new CheckpointStore(vm.host, opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET);
+    // The exit log is part of history: half the budget again for its (compressed) records, then thinned.
+    vm.vmm.exitLog.budgetBytes = Math.floor(this.store.budgetBytes / 2);
     this.interval = opts.interval ?? 1_000_000;
     this.minInterval = opts.minInterval ?? Math.min(this.interval, 250_000);
     this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 1_000_000);
@@ -271,7 +273,7 @@ export class Timeline {
    * @internal Run one interval [c.icount, end) with stops on; the last hit `accept` takes (none
    * given: every hit). `accept` runs at the hit, so it can look at the machine (a condition, a frame).
    */
-  scanInterval(c: Checkpoint, end: number, accept?: (s: StopEvent) => boolean): Hit | null {
+  scanInterval(c: Checkpoint, end: number, accept?: (s: StopEvent) => boolean, onHit?: (h: Hit) => void): Hit | null {
     this.restore(c);
     let last: Hit | null = null;
     let resume = false;
@@ -293,7 +295,7 @@ export class Timeline {
         const isExit = s.kind !== 'breakpoint' && s.kind !== 'instruction';
         if (at !== ordAt) { ordAt = at; ord = 0; }
         const exitOrdinal = isExit ? ord++ : 0;
-        if (!accept || accept(s)) last = { icount: at, stop: s, exitOrdinal };
+        if (!accept || accept(s)) { last = { icount: at, stop: s, exitOrdinal }; onHit?.(last); }
         resume = true;
         continue;
       }
@@ -377,7 +379,21 @@ export interface ReverseSearchOptions {
   accept?: (s: StopEvent) => boolean;
   /** What the search is, for messages ("reverse continue", "reverse step"). */
   what?: string;
+  /**
+   * Hits that count only as the start of a new instance of something (a reverse line step: a source
+   * line entered from another line, or again by a jump back within it, i.e. the next iteration of a
+   * one-line loop). `member` says which accepted hits form the sequence; the others (user breakpoints,
+   * exits, data breakpoints) count as they are. A member counts when `startsInstance(previous member
+   * hit, it)` holds, or when no member precedes it in history.
+   */
+  sequence?: {
+    member(s: StopEvent): boolean;
+    startsInstance(prev: Hit, cur: Hit): boolean;
+  };
 }
+
+/** The first sequence member of a later interval, waiting for the member before it (in an earlier interval). */
+interface Pending { c: Checkpoint; hit: Hit; fallback: Hit | undefined; }
 
 /** Reverse continue, one checkpoint interval at a time (latest first). */
 export class ReverseSearch {
@@ -389,6 +405,7 @@ export class ReverseSearch {
   private end: number;
   private readonly temporary: number[];
   private readonly what: string;
+  private pending: Pending | undefined;
 
   constructor(private readonly tl: Timeline, private readonly vcpu: number, from: number, mid: boolean, private readonly opts: ReverseSearchOptions = {}) {
     // From a mid-instruction state (stopped at an exit), hits before that instruction count.
@@ -417,20 +434,45 @@ export class ReverseSearch {
     if (this.result) return true;
     const tl = this.tl;
     const list = tl.store.list;
+    if (this.k < 0 && this.pending) {
+      // Nothing before the first member in history: it starts an instance.
+      const p = this.pending;
+      this.pending = undefined;
+      return this.done(tl.landOn(p.c, p.hit));
+    }
     if (this.k < 0) {
       tl.gotoIcount(tl.start, this.vcpu);
       return this.done({ stop: { kind: 'entry', vcpu: this.vcpu }, message: `${this.what} reached the start of recorded history` });
     }
     const c = list[this.k];
+    const seq = this.opts.sequence;
+    // With a sequence: the latest hit that counts (`best`), whether it came after the interval's
+    // first member, and that first member (it counts or not by the member before it).
+    let best: Hit | undefined, bestAfterFirst = false, first: Hit | undefined, bestBeforeFirst: Hit | undefined, prev: Hit | undefined;
+    const onHit = seq ? (h: Hit): void => {
+      if (!seq.member(h.stop)) { best = h; bestAfterFirst = first !== undefined; return; }
+      if (!first) { first = h; bestBeforeFirst = best; }
+      else if (seq.startsInstance(prev!, h)) { best = h; bestAfterFirst = true; }
+      prev = h;
+    } : undefined;
     let hit: ReturnType<Timeline['scanInterval']>;
     try {
-      hit = tl.scanInterval(c, this.end, this.opts.accept);
+      hit = tl.scanInterval(c, this.end, this.opts.accept, onHit);
     } catch (e) {
       this.done({ stop: { kind: 'error', vcpu: this.vcpu, text: `internal error during ${this.what}: ${e instanceof Error ? e.message : String(e)}` } });
       throw e;
     }
     this.searched += this.end - c.icount;
-    if (hit) return this.done(tl.landOn(c, hit));
+    if (seq) {
+      const p = this.pending;
+      this.pending = undefined;
+      // The later interval's first member: decided by the last member of this one. No member in a
+      // whole interval before it: it was entered from elsewhere.
+      if (p && (!prev || seq.startsInstance(prev, p.hit))) return this.done(tl.landOn(p.c, p.hit));
+      if (p?.fallback) return this.done(tl.landOn(p.c, p.fallback));
+      if (best && (bestAfterFirst || !first)) return this.done(tl.landOn(c, best));
+      if (first) this.pending = { c, hit: first, fallback: bestBeforeFirst };
+    } else if (hit) return this.done(tl.landOn(c, hit));
     this.end = c.icount;
     this.k--;
     return false;

@@ -17,6 +17,18 @@ export function skipInstruction(vcpu: VCpu): void {
   vcpu.cpu.icount++;
 }
 
+/**
+ * One iteration of a REP string instruction emulated by a handler, the instruction not done: RIP
+ * stays (SDM Vol. 2 "REP": the instruction restarts at the next iteration), the iteration retires
+ * as one instruction count (the CPU counts REP iterations so, exec/string.ts), and blocking by STI /
+ * MOV SS ends with it as after any instruction boundary (SDM 6.8.3).
+ */
+export function repIteration(vcpu: VCpu): void {
+  const v = vcpu.vmcs;
+  v.write(VMCS.GUEST_INTERRUPTIBILITY_INFO, v.read(VMCS.GUEST_INTERRUPTIBILITY_INFO) & ~3);
+  vcpu.cpu.icount++;
+}
+
 /** Queue an exception for injection on the next VM entry (SDM 26.6). */
 export function queueException(vcpu: VCpu, vector: number, errorCode = -1): void {
   const info = (vector | (3 << 8) | (errorCode >= 0 ? 1 << 11 : 0) | 0x80000000) >>> 0;

@@ -217,7 +217,9 @@ export class Vmm {
     const rip = (v.read(VMCS.GUEST_RIP) + v.read(VMCS.GUEST_CS_BASE)) >>> 0;
     const d = decodeVmcsExit(v, { eax: vcpu.regs[0], ecx: vcpu.regs[1] });
     const icount = vcpu.cpu.icount;
-    this.exitLog.append(icount, vcpu.id, reason, qual, rip);
+    // The log is in the timeline's time: the VM's instruction count (all vCPUs), so it stays in order
+    // under SMP and an exit's icount is a moment to travel to.
+    this.exitLog.append(this.vcpus.length === 1 ? icount : this.vcpus.reduce((n, x) => n + x.cpu.icount, 0), vcpu.id, reason, qual, rip);
     vcpu.exitCounts[reason & 127]++;
     const ev: ExitEvent = {
       icount, vcpu: vcpu.id, reason, reasonName: exitReasonName(reason), qualification: qual >>> 0, guestRip: rip,

@@ -1,8 +1,10 @@
 // Exit reason 30 (I/O instruction). The qualification (SDM Table 28-5) gives port, size, direction,
 // string and REP; the handler routes to the port bus. String instructions are emulated one element
-// per exit, through the guest's page tables; RIP advances when the count is exhausted.
+// per exit, through the guest's page tables; RIP advances when the count is exhausted, and each
+// element counts as one instruction (as the CPU counts REP iterations, exec/string.ts), so time moves
+// between elements: a run budget, a pause and a checkpoint can fall between them.
 import type { ExitHandler } from '../exitHandler';
-import { queueException, skipInstruction } from '../exitHandler';
+import { queueException, repIteration, skipInstruction } from '../exitHandler';
 import { VMCS } from '../../hw/vmx/vmcsFields';
 import { decodeIoQualification } from '../../hw/vmx/exitQualification';
 import { gvaToGpa } from '../guestVirt';
@@ -54,6 +56,7 @@ export const handleIo: ExitHandler = (vmm, vcpu) => {
   if (q.rep) {
     const left = a32 ? (r[1] = (r[1] - 1) | 0) : ((r[1] = (r[1] & ~0xffff) | ((r[1] - 1) & 0xffff)) & 0xffff);
     if (left === 0) skipInstruction(vcpu);
+    else repIteration(vcpu);
   } else {
     skipInstruction(vcpu);
   }
