@@ -20,6 +20,7 @@ const PINNED: Record<string, [number, number]> = {
   ide0: [1, 65],
   ide1: [1, 65],
   vm: [1, 14],
+  port92: [1, 18],
 };
 
 describe('time travel: snapshot layout versions', () => {
