@@ -10,13 +10,15 @@ import { formatVcpuExitStats } from './vcpuStatsTable';
 import { parseGdbAddress } from '../gdbstub/server';
 import { runUnderGdb } from '../gdbstub/cliGdb';
 import { parseBootFlag, readBootFiles, type CliBootArgs } from './bootArgs';
+import { deliverInputFiles, parseInputFlag, readInputFiles, type CliInputArgs } from './inputArgs';
 
 const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--quantum N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
-       [--disk FILE]... [--disk-writeback] [--load-addr ADDR] [--bios ROM] [--cmdline STR] [--module FILE]...`;
+       [--disk FILE]... [--disk-writeback] [--load-addr ADDR] [--bios ROM] [--cmdline STR] [--module FILE]...
+       [--serial-input FILE] [--keyboard-input FILE] [--rtc-start SECONDS|YYYY-MM-DDTHH:MM:SSZ]`;
 
 class UsageError extends Error {}
 
-interface CliArgs { image: string; opts: VmOptions; maxInsns: number; exitStats: boolean; traceExits: boolean; traceIo: boolean; debugcon: string; gdbPort?: number; boot: CliBootArgs; }
+interface CliArgs { image: string; opts: VmOptions; maxInsns: number; exitStats: boolean; traceExits: boolean; traceIo: boolean; debugcon: string; gdbPort?: number; boot: CliBootArgs; input?: CliInputArgs; }
 
 function intArg(name: string, v: string | undefined): number {
   if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${name} needs a non-negative integer, got ${v === undefined ? 'nothing' : `"${v}"`}`);
@@ -57,6 +59,7 @@ export function parseArgs(argv: string[]): CliArgs {
         parseBootFlag(a.boot, flag, flag === '--disk-writeback' ? undefined : val()); break;
       case '--gdb': try { a.gdbPort = parseGdbAddress(val() ?? '').port; } catch (e) { throw new UsageError((e as Error).message); } break;
       default:
+        if (parseInputFlag(a.input ??= {}, a.opts, flag, flag.startsWith('--') ? inline ?? rest[k + 1] : undefined)) { if (inline === undefined) k++; break; }
         if (t.startsWith('-')) throw new UsageError(`unknown option ${t}`);
         if (a.image) throw new UsageError(`more than one image given ("${a.image}", "${t}")`);
         a.image = t;
@@ -101,6 +104,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vmm-debug: cannot read image "${args.image}": ${why}\n`);
     return 2;
   }
+  let inputFiles;
+  try {
+    inputFiles = readInputFiles(args.input ?? {});
+  } catch (e) {
+    process.stderr.write(`vmm-debug: ${(e as Error).message}\n`);
+    return 2;
+  }
   const out: Buffer[] = [];
   let debugconFd = -1;
   if (args.debugcon && args.debugcon !== '-') {
@@ -136,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
       };
     }
   }
+  deliverInputFiles(vm, inputFiles);
   const flush = (): void => { if (out.length) { process.stdout.write(Buffer.concat(out)); out.length = 0; } };
   const onInput = (d: Buffer): void => { vm.serialInput(0, d); };
   if (!process.stdin.isTTY) process.stdin.on('data', onInput).on('error', () => undefined);
