@@ -5,6 +5,7 @@ import { cpuBench } from './cpuBench';
 import { timeTravelBench, timeTravelMarkdown } from './timeTravelBench';
 import { mmuBench, mmuBenchMarkdown } from './mmuBench';
 import { exitBench, exitBenchMarkdown } from './exitBench';
+import { bootBench, bootBenchMarkdown } from './bootBench';
 
 const [imagePath, nativeSecondsArg, guestInsnsArg, insnsArg] = process.argv.slice(2);
 const nativeSeconds = Number(nativeSecondsArg);
@@ -14,7 +15,9 @@ const nativeMips = fullGuestInsns / nativeSeconds / 1e6;
 const tt = timeTravelBench(imagePath, Number(insnsArg));
 const mmu = mmuBench('build/guests/ptchurn.elf', 'build/guests/cpuidloop.elf');
 const exits = exitBench();
+const boot = bootBench();
 const report = {
+  boot,
   mmu,
   exits,
   timeTravel: tt,
@@ -43,7 +46,7 @@ const md = [
   '',
   timeTravelMarkdown(tt),
   '',
-].join('\n') + '\n' + mmuBenchMarkdown(mmu) + '\n' + exitBenchMarkdown(exits);
+].join('\n') + '\n' + mmuBenchMarkdown(mmu) + '\n' + exitBenchMarkdown(exits) + '\n' + bootBenchMarkdown(boot);
 fs.mkdirSync('build/bench', { recursive: true });
 fs.writeFileSync('build/bench/report.json', JSON.stringify(report, null, 2));
 fs.writeFileSync('build/bench/report.md', md);
