@@ -5,6 +5,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { MmuMode } from '../src/core/machine/vm';
 import { ASSEMBLY_IMAGE, assembleImage } from './assembleOnLaunch';
 import { parseBootLaunch, type BootLaunch, type BootLaunchArguments } from './bootLaunch';
+import { parseRtcStartAttribute } from './rtcStartAttribute';
 
 /** What a `launch` request of type `vmm` may carry (package.json configurationAttributes.launch). */
 export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments, BootLaunchArguments {
@@ -17,6 +18,7 @@ export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments
   cwd?: unknown;
   maxInstructions?: unknown;
   quantum?: unknown;
+  rtcStart?: unknown;
 }
 
 export interface LaunchConfig {
@@ -34,6 +36,8 @@ export interface LaunchConfig {
   boot: BootLaunch;
   /** Instructions per vCPU scheduling turn with smp > 1 (vmm/smpScheduler.ts; default 1000). */
   quantum?: number;
+  /** RTC start time, Unix seconds (devices/cmosRtc.ts; default 2024-01-01 00:00:00 UTC). */
+  rtcStart?: number;
 }
 
 /** A problem with the user's launch configuration; the message is shown as is. */
@@ -106,7 +110,8 @@ export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = proc
     : intInRange('maxInstructions', args.maxInstructions, 1, Number.MAX_SAFE_INTEGER);
   const noDebug = args.noDebug === true;
   const quantum = args.quantum === undefined ? undefined : intInRange('quantum', args.quantum, 1, 10_000_000, ' (instructions)');
-  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, boot, ...(quantum !== undefined ? { quantum } : {}) };
+  const rtcStart = args.rtcStart === undefined ? undefined : parseRtcStartAttribute(args.rtcStart);
+  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, boot, ...(quantum !== undefined ? { quantum } : {}), ...(rtcStart !== undefined ? { rtcStart } : {}) };
 }
 
 /** Reads the image; a missing or unreadable file becomes a LaunchConfigError naming the path. */
