@@ -11,6 +11,7 @@ import { parseGdbAddress } from '../gdbstub/server';
 import { runUnderGdb } from '../gdbstub/cliGdb';
 import { parseBootFlag, readBootFiles, type CliBootArgs } from './bootArgs';
 import { deliverInputFiles, parseInputFlag, readInputFiles, type CliInputArgs } from './inputArgs';
+import { TtyEscape, startTtyInput } from './ttyInput';
 
 const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--quantum N] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
        [--disk FILE]... [--disk-writeback] [--load-addr ADDR] [--bios ROM] [--cmdline STR] [--module FILE]...
@@ -150,6 +151,9 @@ async function main(argv: string[]): Promise<number> {
   const flush = (): void => { if (out.length) { process.stdout.write(Buffer.concat(out)); out.length = 0; } };
   const onInput = (d: Buffer): void => { vm.serialInput(0, d); };
   if (!process.stdin.isTTY) process.stdin.on('data', onInput).on('error', () => undefined);
+  let quit = false;
+  const endTty = process.stdin.isTTY && args.gdbPort === undefined
+    ? startTtyInput(process.stdin, new TtyEscape((b) => vm.serialInput(0, b), () => { quit = true; }), (l) => process.stderr.write(l + '\n')) : null;
   let stop: StopEvent | null = null;
   if (args.gdbPort !== undefined) {
     // Like QEMU's -s -S: wait for gdb before the first instruction; gdb drives the VM until it detaches.
@@ -158,7 +162,7 @@ async function main(argv: string[]): Promise<number> {
     stop = g.stop;
   }
   const SLICE = 1_000_000;
-  while (!stop) {
+  while (!stop && !quit) {
     const left = args.maxInsns - vm.icount;
     if (left <= 0) break;
     stop = vm.run(Math.min(SLICE, left));
@@ -167,6 +171,7 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stdin.off('data', onInput);
   process.stdin.pause();
+  endTty?.();
   flush();
   if (debugconFd >= 0) fs.closeSync(debugconFd);
   if (args.exitStats) {
@@ -176,6 +181,7 @@ async function main(argv: string[]): Promise<number> {
     if (st.shadow) process.stderr.write(`shadow: ${Object.entries(st.shadow).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
     if (vm.vcpuCount > 1) process.stderr.write(formatVcpuExitStats(vm.vcpuExitStats()));
   }
+  if (!stop && quit) { process.stderr.write(`vmm-debug: quit from the terminal after ${vm.icount} instructions\n`); return 0; }
   if (!stop) {
     process.stderr.write(`vmm-debug: stopped after ${vm.icount} instructions (--max-insns)\n`);
     return 124;
