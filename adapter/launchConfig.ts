@@ -5,6 +5,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { MmuMode } from '../src/core/machine/vm';
 import { ASSEMBLY_IMAGE, assembleImage } from './assembleOnLaunch';
 import { parseBootLaunch, type BootLaunch, type BootLaunchArguments } from './bootLaunch';
+import { parseRtcStartAttribute } from './rtcStartAttribute';
 
 /** What a `launch` request of type `vmm` may carry (package.json configurationAttributes.launch). */
 export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments, BootLaunchArguments {
@@ -18,6 +19,7 @@ export interface VmmLaunchArguments extends DebugProtocol.LaunchRequestArguments
   maxInstructions?: unknown;
   quantum?: unknown;
   vmxExits?: unknown;
+  rtcStart?: unknown;
 }
 
 export interface LaunchConfig {
@@ -37,6 +39,8 @@ export interface LaunchConfig {
   quantum?: number;
   /** Optional VM exits besides the VMM's default policy (vmm/exitPolicy.ts): "rdtsc", "pause", "desc", "apic". */
   vmxExits?: string[];
+  /** RTC start time, Unix seconds (devices/cmosRtc.ts; default 2024-01-01 00:00:00 UTC). */
+  rtcStart?: number;
 }
 
 /** A problem with the user's launch configuration; the message is shown as is. */
@@ -116,7 +120,8 @@ export function parseLaunchArguments(args: VmmLaunchArguments, defaultCwd = proc
     }
     vmxExits = args.vmxExits as string[];
   }
-  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, boot, ...(quantum !== undefined ? { quantum } : {}), ...(vmxExits ? { vmxExits } : {}) };
+  const rtcStart = args.rtcStart === undefined ? undefined : parseRtcStartAttribute(args.rtcStart);
+  return { imagePath, mmu, shadowSync, smp, memMiB, stopOnEntry: stopOnEntry && !noDebug, noDebug, maxInstructions, boot, ...(quantum !== undefined ? { quantum } : {}), ...(vmxExits ? { vmxExits } : {}), ...(rtcStart !== undefined ? { rtcStart } : {}) };
 }
 
 /** Reads the image; a missing or unreadable file becomes a LaunchConfigError naming the path. */

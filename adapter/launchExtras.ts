@@ -25,6 +25,7 @@ export interface LaunchExtras {
 export const KNOWN_ATTRIBUTES = new Set([
   'type', 'request', 'name', 'image', 'mmu', 'shadowSync', 'smp', 'memory', 'stopOnEntry', 'cwd', 'maxInstructions',
   'serial', 'symbols', 'exitBreakpoints', 'gdbPort', 'disks', 'diskWriteback', 'noDebug', 'quantum', 'loadAddress', 'bios', 'cmdline', 'modules', 'recording', 'snapshot', 'historyBudgetMiB', 'vmxExits',
+  'rtcStart',
   'preLaunchTask', 'postDebugTask', 'internalConsoleOptions', 'debugServer', 'presentation', 'suppressMultipleSessionWarning',
 ]);
 

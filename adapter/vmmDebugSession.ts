@@ -179,7 +179,7 @@ export class VmmDebugSession extends DebugSession {
       const boot = loadBootOptions(cfg.boot, cfg.imagePath);
       let vm: Vm;
       try {
-        vm = Vm.fromImage(image, cfg.imagePath, { memMiB: cfg.memMiB, smp: cfg.smp, mmu: cfg.mmu, shadowSync: cfg.shadowSync, quantum: cfg.quantum, vmxExits: cfg.vmxExits }, this.output, boot);
+        vm = Vm.fromImage(image, cfg.imagePath, { memMiB: cfg.memMiB, smp: cfg.smp, mmu: cfg.mmu, shadowSync: cfg.shadowSync, quantum: cfg.quantum, vmxExits: cfg.vmxExits, rtcStart: cfg.rtcStart }, this.output, boot);
       } catch (e) {
         if (e instanceof ImageError || e instanceof VmOptionError) throw e;
         throw new LaunchConfigError(`cannot start the VM for "${cfg.imagePath}": ${errorMessage(e)}`);

@@ -5,7 +5,7 @@ import { cpuBench } from './cpuBench';
 import { timeTravelBench, timeTravelMarkdown } from './timeTravelBench';
 import { mmuBench, mmuBenchMarkdown } from './mmuBench';
 import { exitBench, exitBenchMarkdown } from './exitBench';
-import { osBootBench, osBootMarkdown } from './osBoot';
+import { bootBench, bootBenchMarkdown } from './bootBench';
 
 const [imagePath, nativeSecondsArg, guestInsnsArg, insnsArg] = process.argv.slice(2);
 const nativeSeconds = Number(nativeSecondsArg);
@@ -15,9 +15,9 @@ const nativeMips = fullGuestInsns / nativeSeconds / 1e6;
 const tt = timeTravelBench(imagePath, Number(insnsArg));
 const mmu = mmuBench('build/guests/ptchurn.elf', 'build/guests/cpuidloop.elf');
 const exits = exitBench();
-const osBoot = osBootBench('build/guests/teachos.img');
+const boot = bootBench();
 const report = {
-  osBoot,
+  boot,
   mmu,
   exits,
   timeTravel: tt,
@@ -46,7 +46,7 @@ const md = [
   '',
   timeTravelMarkdown(tt),
   '',
-].join('\n') + '\n' + mmuBenchMarkdown(mmu) + '\n' + exitBenchMarkdown(exits) + '\n' + osBootMarkdown(osBoot);
+].join('\n') + '\n' + mmuBenchMarkdown(mmu) + '\n' + exitBenchMarkdown(exits) + '\n' + bootBenchMarkdown(boot);
 fs.mkdirSync('build/bench', { recursive: true });
 fs.writeFileSync('build/bench/report.json', JSON.stringify(report, null, 2));
 fs.writeFileSync('build/bench/report.md', md);

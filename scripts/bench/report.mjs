@@ -62,9 +62,6 @@ if (tt) {
 const coreMd = fs.existsSync('build/bench/report.md') ? fs.readFileSync('build/bench/report.md', 'utf8') : '';
 const mmuAt = coreMd.indexOf('## Memory virtualization');
 if (mmuAt >= 0) md.push(coreMd.slice(mmuAt).trim(), '');
-if (core.osBoot && !coreMd.includes('## OS fixture boot')) {
-  md.push('## OS fixture boot (teachos.img)', '', ...core.osBoot.bySmp.map((b) => `- ${b.smp} vCPU(s): kernel banner ${b.toBannerMs.toFixed(0)} ms, self-test verdict ${b.toVerdictMs.toFixed(0)} ms (${b.verdict})`), '');
-}
 if (latency) {
   md.push(`## DAP latency (${latency.image}, bundled adapter over stdio)`, '', '| measure | value |', '|---|---|',
     `| launch to first stop, median of ${latency.launchToFirstStopMs.all.length} | ${latency.launchToFirstStopMs.median.toFixed(1)} ms |`,

@@ -10,13 +10,16 @@ import { formatVcpuExitStats } from './vcpuStatsTable';
 import { parseGdbAddress } from '../gdbstub/server';
 import { runUnderGdb } from '../gdbstub/cliGdb';
 import { parseBootFlag, readBootFiles, type CliBootArgs } from './bootArgs';
+import { deliverInputFiles, parseInputFlag, readInputFiles, type CliInputArgs } from './inputArgs';
+import { TtyEscape, startTtyInput } from './ttyInput';
 
 const USAGE = `usage: vmm-debug run IMAGE [--mmu ept|shadow|shadow-lazy|shadow-eager] [--smp N] [--quantum N] [--vmx-exits rdtsc,pause,desc,apic] [--mem MiB] [--max-insns N] [--exit-stats] [--trace exits|io] [--debugcon FILE|-] [--gdb 127.0.0.1:PORT]
-       [--disk FILE]... [--disk-writeback] [--load-addr ADDR] [--bios ROM] [--cmdline STR] [--module FILE]...`;
+       [--disk FILE]... [--disk-writeback] [--load-addr ADDR] [--bios ROM] [--cmdline STR] [--module FILE]...
+       [--serial-input FILE] [--keyboard-input FILE] [--rtc-start SECONDS|YYYY-MM-DDTHH:MM:SSZ]`;
 
 class UsageError extends Error {}
 
-interface CliArgs { image: string; opts: VmOptions; maxInsns: number; exitStats: boolean; traceExits: boolean; traceIo: boolean; debugcon: string; gdbPort?: number; boot: CliBootArgs; }
+interface CliArgs { image: string; opts: VmOptions; maxInsns: number; exitStats: boolean; traceExits: boolean; traceIo: boolean; debugcon: string; gdbPort?: number; boot: CliBootArgs; input?: CliInputArgs; }
 
 function intArg(name: string, v: string | undefined): number {
   if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${name} needs a non-negative integer, got ${v === undefined ? 'nothing' : `"${v}"`}`);
@@ -58,6 +61,7 @@ export function parseArgs(argv: string[]): CliArgs {
         parseBootFlag(a.boot, flag, flag === '--disk-writeback' ? undefined : val()); break;
       case '--gdb': try { a.gdbPort = parseGdbAddress(val() ?? '').port; } catch (e) { throw new UsageError((e as Error).message); } break;
       default:
+        if (parseInputFlag(a.input ??= {}, a.opts, flag, flag.startsWith('--') ? inline ?? rest[k + 1] : undefined)) { if (inline === undefined) k++; break; }
         if (t.startsWith('-')) throw new UsageError(`unknown option ${t}`);
         if (a.image) throw new UsageError(`more than one image given ("${a.image}", "${t}")`);
         a.image = t;
@@ -102,6 +106,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vmm-debug: cannot read image "${args.image}": ${why}\n`);
     return 2;
   }
+  let inputFiles;
+  try {
+    inputFiles = readInputFiles(args.input ?? {});
+  } catch (e) {
+    process.stderr.write(`vmm-debug: ${(e as Error).message}\n`);
+    return 2;
+  }
   const out: Buffer[] = [];
   let debugconFd = -1;
   if (args.debugcon && args.debugcon !== '-') {
@@ -137,9 +148,13 @@ async function main(argv: string[]): Promise<number> {
       };
     }
   }
+  deliverInputFiles(vm, inputFiles);
   const flush = (): void => { if (out.length) { process.stdout.write(Buffer.concat(out)); out.length = 0; } };
   const onInput = (d: Buffer): void => { vm.serialInput(0, d); };
   if (!process.stdin.isTTY) process.stdin.on('data', onInput).on('error', () => undefined);
+  let quit = false;
+  const endTty = process.stdin.isTTY && args.gdbPort === undefined
+    ? startTtyInput(process.stdin, new TtyEscape((b) => vm.serialInput(0, b), () => { quit = true; }), (l) => process.stderr.write(l + '\n')) : null;
   let stop: StopEvent | null = null;
   if (args.gdbPort !== undefined) {
     // Like QEMU's -s -S: wait for gdb before the first instruction; gdb drives the VM until it detaches.
@@ -148,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
     stop = g.stop;
   }
   const SLICE = 1_000_000;
-  while (!stop) {
+  while (!stop && !quit) {
     const left = args.maxInsns - vm.icount;
     if (left <= 0) break;
     stop = vm.run(Math.min(SLICE, left));
@@ -157,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stdin.off('data', onInput);
   process.stdin.pause();
+  endTty?.();
   flush();
   if (debugconFd >= 0) fs.closeSync(debugconFd);
   if (args.exitStats) {
@@ -166,6 +182,7 @@ async function main(argv: string[]): Promise<number> {
     if (st.shadow) process.stderr.write(`shadow: ${Object.entries(st.shadow).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
     if (vm.vcpuCount > 1) process.stderr.write(formatVcpuExitStats(vm.vcpuExitStats()));
   }
+  if (!stop && quit) { process.stderr.write(`vmm-debug: quit from the terminal after ${vm.icount} instructions\n`); return 0; }
   if (!stop) {
     process.stderr.write(`vmm-debug: stopped after ${vm.icount} instructions (--max-insns)\n`);
     return 124;

@@ -37,3 +37,12 @@ export function withoutCpuCount(stdout: string): string {
 export function withoutBootLine(stdout: string): string {
   return stdout.split('\n').filter((l) => !l.startsWith('boot: ')).join('\n');
 }
+
+/** What the shell tests type (teachosShell.test.ts, teachosShellQemu.test.ts). */
+export const SHELL_INPUT = 'help\necho hello from the input log\nps\nmem\ncpus\nbogus\nselftest\nhalt\n';
+
+/** The shell's part of the output: from its banner to the end. */
+export function shellTranscript(stdout: string): string {
+  const at = stdout.indexOf('teachos shell on COM1');
+  return at < 0 ? '' : stdout.slice(at);
+}

@@ -126,6 +126,9 @@ export class I8042 implements PortDevice, Snapshotable {
     }
   }
 
+  /** The A20 gate bit of the output port (the paravirtual BIOS's INT 15h AX=2400h/2401h), with its side effects. */
+  setA20(on: boolean): void { this.writeOutputPort(on ? this.outputPort | 2 : this.outputPort & ~2); }
+
   private writeOutputPort(v: number): void {
     const a20 = this.a20;
     this.outputPort = v;

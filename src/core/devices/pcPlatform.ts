@@ -12,6 +12,7 @@ import { I8042 } from './i8042';
 import { VgaText } from './vgaText';
 import { PostCode, POST_PORT } from './postCode';
 import { DebugCon, DEBUGCON_PORT } from './debugCon';
+import { SystemControlA, PORT92 } from './systemControlA';
 import { INSNS_PER_US, type VirtualClock } from './virtualClock';
 import type { IdeChannel } from './ide';
 import type { IdeDisk } from './ideDisk';
@@ -28,8 +29,10 @@ export interface PcPlatformOptions {
   debugConsoleOut: (bytes: Uint8Array) => void;
   /** The 8042 pulsed the reset line. */
   onReset: () => void;
-  /** The 8042 output port changed the A20 gate. */
+  /** The A20 line changed (8042 output port bit 1 OR port 0x92 bit 1): the VMM re-aliases memory (vmm/a20Alias.ts). */
   onA20?: (enabled: boolean) => void;
+  /** A snapshot restored the gate: set the VMM's A20 mask without touching the (restored) mappings. */
+  onA20Restored?: (enabled: boolean) => void;
   /** IDE disks: primary master, primary slave, secondary master, secondary slave. */
   disks?: IdeDisk[];
 }
@@ -45,6 +48,10 @@ export class PcPlatform {
   readonly vga: VgaText;
   readonly post = new PostCode();
   readonly debugCon: DebugCon;
+  /** Port 0x92, fast A20 and fast reset. */
+  readonly port92: SystemControlA;
+  /** The A20 line as the processor sees it (derived from the 8042 and port 0x92; not saved). */
+  private a20Line = true;
   /** IDE primary (IRQ 14) and secondary (IRQ 15) channels. */
   readonly ide: [IdeChannel, IdeChannel];
 
@@ -52,7 +59,10 @@ export class PcPlatform {
     const pic = this.pic;
     this.pit = new Pit8254(clock, (l) => pic.setIrq(0, l));
     this.rtc = new CmosRtc(clock, (l) => pic.setIrq(8, l), o.ramBytes, o.rtcStart);
-    this.kbd = new I8042((l) => pic.setIrq(1, l), o.onA20 ?? (() => undefined), o.onReset);
+    // The chipset ORs the 8042's A20GATE with port 0x92 bit 1 (ICH datasheet, "A20M#").
+    const a20Changed = (): void => { const on = this.a20; if (on !== this.a20Line) { this.a20Line = on; o.onA20?.(on); } };
+    this.kbd = new I8042((l) => pic.setIrq(1, l), a20Changed, o.onReset);
+    this.port92 = new SystemControlA(a20Changed, o.onReset, () => { this.a20Line = this.a20; o.onA20Restored?.(this.a20Line); });
     this.vga = new VgaText(o.readGpa);
     this.debugCon = new DebugCon(o.debugConsoleOut);
     ports.register(pic, 0x20, 2);
@@ -66,13 +76,17 @@ export class PcPlatform {
     ports.register(this.vga, 0x3da, 1);
     ports.register(this.post, POST_PORT, 1);
     ports.register(this.debugCon, DEBUGCON_PORT, 1);
+    ports.register(this.port92, PORT92, 1);
     clock.register(this.pit);
     clock.register(this.rtc);
     this.ide = attachIde(ports, (irq, l) => pic.setIrq(irq, l), o.disks ?? []);
   }
 
   /** Everything with state, in save order. */
-  snapshotables(): Snapshotable[] { return [this.pic, this.pit, this.rtc, this.kbd, this.vga, this.post, this.debugCon]; }
+  snapshotables(): Snapshotable[] { return [this.pic, this.pit, this.rtc, this.kbd, this.vga, this.post, this.debugCon, this.port92]; }
+
+  /** A20 gate: on when the 8042 output port bit 1 or port 0x92 bit 1 is set. */
+  get a20(): boolean { return this.kbd.a20 || this.port92.a20; }
 
   /** Device state for the debugger (one group per device). */
   devices(): GroupView[] {
@@ -110,7 +124,9 @@ export class PcPlatform {
       name: '8042 keyboard controller',
       fields: [
         f('status', k.portInPeek()), f('command byte', k.commandByte), f('output port', k.outputPort),
-        f('A20', k.a20 ? 1 : 0, k.a20 ? 'enabled' : 'disabled'), f('queued bytes', k.output.length, String(k.output.length)),
+        f('A20', k.a20 ? 1 : 0, k.a20 ? 'enabled' : 'disabled'), f('port 0x92', this.port92.value),
+        f('A20 line', this.a20 ? 1 : 0, this.a20 ? 'enabled' : 'masked: bit 20 of every guest-physical address is 0', '8042 output port bit 1 OR port 0x92 bit 1'),
+        f('queued bytes', k.output.length, String(k.output.length)),
       ],
     };
     const v = this.vga;

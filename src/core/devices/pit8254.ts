@@ -220,7 +220,7 @@ export class Pit8254 implements PortDevice, Snapshotable, ClockClient {
     if (idx === 0 && c.mode === 0) this.raiseIrq0(false);
   }
 
-  /** Counter 2's GATE from port 0x61 bit 0: mode 0 pauses while low; modes 1/2/3/5 restart on a rising edge. */
+  /** Counter 2's GATE from port 0x61 bit 0: modes 0/4 pause while low; modes 2/3 hold while low and 1/2/3/5 restart on a rising edge. */
   private setGate2(level: boolean, t: number): void {
     const c = this.counters[2];
     if (level === c.gate) return;
@@ -231,6 +231,9 @@ export class Pit8254 implements PortDevice, Snapshotable, ClockClient {
       else if (c.pausedAt >= 0) { c.start = t - c.pausedAt; c.pausedAt = -1; }
     } else if (level) {
       c.start = t + 1; c.pausedAt = -1; c.edges = 0;
+    } else {
+      // Modes 2/3 (and 1/5): GATE low suspends counting and holds the count, OUT high (datasheet).
+      c.pausedAt = Math.max(0, c.elapsed(t));
     }
   }
 

@@ -36,6 +36,7 @@ import { DEFAULT_QUANTUM } from '../vmm/smpScheduler';
 import { isaIrqToGsi } from '../devices/apicAddresses';
 import { startRealModeBootOnEpt } from '../vmm/realModeHandoff';
 import { apicDevices, vcpuExitStats, type VcpuExitStats } from './smpViews';
+import { restoreA20, setA20 } from '../vmm/a20Alias';
 
 export type MmuMode = 'ept' | 'shadow';
 /** Input-log channel of the keyboard (serial ports are channels 0-3). */
@@ -140,6 +141,8 @@ export class Vm {
       debugConsoleOut: (b) => { if (!this.timeline?.replaying) host.debugConsoleOut?.(b); },
       onReset: () => { this.vmm.stopRequest = 'the guest reset the machine through the 8042 keyboard controller (reset line): the VM stopped'; },
       disks: plan.disks,
+      onA20: (on) => setA20(this.vmm, on),
+      onA20Restored: (on) => restoreA20(this.vmm, on),
     });
     this.vmm.irqChip = this.platform.pic;
     this.platform.pic.onInterrupt = () => kickVcpus(this.vmm);

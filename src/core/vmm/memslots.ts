@@ -12,6 +12,12 @@ export interface Memslot {
 
 export class GuestMemory {
   readonly slots: Memslot[] = [];
+  /**
+   * ANDed into every guest-physical address before the memslot lookup: all ones, or ~(1 << 20) while the
+   * A20 gate is off (vmm/a20Alias.ts). Everything that maps guest memory (EPT, shadow tables, the
+   * debugger's views) goes through gpaToHpa, so the odd megabytes alias the even ones, as on a PC.
+   */
+  a20Mask = 0xffffffff;
   constructor(readonly host: HostPhysMem) {}
 
   addSlot(gpaStart: number, size: number): Memslot {
@@ -23,7 +29,7 @@ export class GuestMemory {
 
   /** Host-physical address backing `gpa`, or -1 when no memslot covers it (MMIO or a hole). */
   gpaToHpa(gpa: Gpa | number): Hpa | -1 {
-    const g = gpa >>> 0;
+    const g = (gpa & this.a20Mask) >>> 0;
     for (const s of this.slots) {
       if (g >= s.gpaStart && g < s.gpaStart + s.size) return (s.hpaStart + (g - s.gpaStart)) as Hpa;
     }

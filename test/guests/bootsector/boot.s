@@ -2,7 +2,8 @@
 # Stage 1 (sector 0, at 0000:7C00, DL = boot drive) prints with INT 10h teletype and loads stage 2
 # with INT 13h AH=42h. Stage 2 checks the BIOS services a small OS needs (INT 13h CHS and extended
 # reads/writes and parameters, INT 10h, E820, INT 15h E801h, INT 1Ah ticks, INT 16h, INT 12h, A20 by
-# INT 15h and by the 8042), switches to 32-bit protected mode and reads the disk by ATA PIO.
+# INT 15h, by the 8042 and by port 0x92, memory wrapping at 1 MiB while the gate is off), switches to
+# 32-bit protected mode (A20 masking again there) and reads the disk by ATA PIO.
 # Every check prints "PASS name" or "FAIL name" on COM1; the guest exits through port 0xF4
 # (0: all passed). The image is 32 KiB (64 sectors); sector 40 is scratch for the write test.
         .code16
@@ -359,6 +360,53 @@ stage2:
 1:      movw $t_a20_kbc, %si
         call result
 
+        # A20 off: 8042 output port bit 1 = 0 and port 0x92 bit 1 = 0 (the chipset ORs the two). With
+        # A20M# asserted, bit 20 of every address is 0: FFFF:0610 (0x100600) is 0000:0600 again.
+        cli
+        xorw %ax, %ax
+        movw %ax, %fs
+        decw %ax
+        movw %ax, %gs
+        call kbc_wait_in
+        movb $0xd1, %al
+        outb %al, $0x64
+        call kbc_wait_in
+        movb $0xdd, %al
+        outb %al, $0x60
+        call kbc_wait_in
+        inb $0x92, %al
+        andb $0xfc, %al                 # bit 0 = 1 would reset the machine
+        outb %al, $0x92
+        movb $0x56, %fs:0x600
+        movb $0x78, %gs:0x610
+        cmpb $0x78, %fs:0x600
+        je 2f
+        stc
+        jmp 1f
+2:      clc
+1:      movw $t_a20_off, %si
+        call result
+
+        # Fast A20: port 0x92 bit 1 alone opens the gate again; 0x100600 is its own memory.
+        inb $0x92, %al
+        orb $0x02, %al
+        andb $0xfe, %al
+        outb %al, $0x92
+        movb $0x9a, %fs:0x600
+        movb $0xbc, %gs:0x610
+        cmpb $0x9a, %fs:0x600
+        jne 3f
+        cmpb $0xbc, %gs:0x610
+        jne 3f
+        inb $0x92, %al
+        testb $0x02, %al
+        jz 3f
+        clc
+        jmp 1f
+3:      stc
+1:      movw $t_a20_fast, %si
+        call result
+
         # Protected mode: flat GDT, CR0.PE, far jump to 32-bit code.
         cli
         lgdtl gdt_desc
@@ -461,6 +509,26 @@ pm32:
         cmpl $0xdeadbeef, 0x200000
         setne %al
         movl $t_pm, %esi
+        call result32
+
+        # A20 in protected mode (under --mmu shadow this runs on shadow page tables): port 0x92 bit 1 off
+        # (the 8042's gate is still off) aliases 0x100600 to 0x600; on again, they are distinct.
+        inb $0x92, %al
+        andb $0xfc, %al
+        outb %al, $0x92
+        movl $0x11223344, 0x600
+        movl $0x55667788, 0x100600
+        cmpl $0x55667788, 0x600
+        setne %bl
+        inb $0x92, %al
+        orb $0x02, %al
+        andb $0xfe, %al
+        outb %al, $0x92
+        movl $0x99aabbcc, 0x100600
+        cmpl $0x55667788, 0x600
+        setne %al
+        orb %bl, %al
+        movl $t_a20_pm, %esi
         call result32
 
         # ATA PIO on the primary master: IDENTIFY DEVICE, words 60-61 = the image's sectors.
@@ -649,6 +717,9 @@ t_ticks:     .asciz "int1a tick count advances (IRQ0, INT 08h)"
 t_int16:     .asciz "int16 keyboard status (AH=01h, AH=02h)"
 t_a20_bios:  .asciz "a20 by int15 (AX=2401h, AX=2402h)"
 t_a20_kbc:   .asciz "a20 by the 8042 output port"
+t_a20_off:   .asciz "a20 off: FFFF:0610 wraps to 0000:0600"
+t_a20_fast:  .asciz "a20 by port 0x92 (fast A20)"
+t_a20_pm:    .asciz "a20 masking in protected mode (port 0x92)"
 t_pm:        .asciz "protected mode, memory above 1 MiB"
 t_ata_identify: .asciz "ata identify (primary master, LBA28 sectors)"
 t_ata_read:  .asciz "ata read sectors (LBA 0, boot signature)"

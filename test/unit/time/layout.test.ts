@@ -31,6 +31,7 @@ const PINNED: Record<string, [number, number]> = {
   ioapic: [1, 262],
   smp: [1, 84],
   irq: [1, 32],
+  port92: [1, 18],
 };
 
 describe('time travel: snapshot layout versions', () => {

@@ -280,11 +280,14 @@ export class BiosServices {
       return;
     }
     switch (ax) {
-      case 0x2400: case 0x2401: // A20 off / on through the 8042 output port, as the keyboard-controller path does
-        this.platform.kbd.outputPort = ax === 0x2401 ? this.platform.kbd.outputPort | 2 : this.platform.kbd.outputPort & ~2;
+      case 0x2400: case 0x2401: { // A20 off / on through the 8042 output port and port 0x92 (the chipset ORs them)
+        const p = this.platform;
+        p.kbd.setA20(ax === 0x2401);
+        if (ax === 0x2400 && p.port92.a20) p.port92.portOut(0x92, 1, p.port92.value & ~2);
         this.setAh(0); this.cf(false); return;
-      case 0x2402: this.setAx(this.platform.kbd.a20 ? 1 : 0); this.cf(false); return;
-      case 0x2403: this.setAh(0); this.set16(3, 0x0001); this.cf(false); return; // A20 through the 8042 only
+      }
+      case 0x2402: this.setAx(this.platform.a20 ? 1 : 0); this.cf(false); return;
+      case 0x2403: this.setAh(0); this.set16(3, 0x0003); this.cf(false); return; // BX bit 0: 8042, bit 1: port 0x92
       case 0xe801: {
         const below16 = Math.min(extKib, 15 * 1024), above16 = Math.max(0, Math.floor((this.ramBytes - 16 * 1024 * 1024) / 65536));
         this.set16(0, below16); this.set16(1, below16); this.set16(3, above16); this.set16(2, above16);

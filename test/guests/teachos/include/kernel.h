@@ -198,6 +198,17 @@ extern volatile u32 shared_counter, cpus_counted, sched_go;
 /* selftest.c */
 void check(const char *name, int ok);
 void selftest_finish(void) __attribute__((noreturn));
+void selftest_report(void);
+
+/* serialin.c (COM1 receive interrupt) and shell.c (the COM1 shell after the self-test) */
+void serial_rx_drain(void);
+void serial_intr(void);
+int serial_rx_pending(void);
+void serial_rx_enable(void);
+int serial_getc(void);
+void shell_note_cmdline(const char *cmdline);
+void shell_or_exit(int status) __attribute__((noreturn));
+extern char __kernel_end[];
 
 /* swtch.s */
 void swtch(struct context **old, struct context *new);

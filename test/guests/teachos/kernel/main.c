@@ -10,7 +10,6 @@
 
 struct bootinfo boot_info;
 static u32 phys_end;                    /* end of usable RAM from 1 MiB, at most PHYS_TOP */
-extern char __kernel_end[];
 u32 counter_expected(void);
 #define SCRATCH_LBA 2048                /* first sector of the image's scratch area */
 
@@ -28,6 +27,7 @@ static void take_boot_info(u32 magic, u32 info)
     u32 *mbi = (u32 *)info;
     boot_info.magic = BOOTINFO_MAGIC;
     boot_info.flags = BI_FLAG_MB;
+    if (mbi[0] & (1 << 2)) shell_note_cmdline((const char *)mbi[4]); /* flags bit 2: cmdline valid */
     if (!(mbi[0] & (1 << 6))) return;   /* flags bit 6: mmap_length/mmap_addr valid */
     u32 p = mbi[12], end = mbi[12] + mbi[11];
     int n = 0;

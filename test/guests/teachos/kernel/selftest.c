@@ -8,12 +8,21 @@
 #include "memlayout.h"
 
 static int passed, failed;
+static const char *names[32];           /* every check, for the shell's "selftest" */
+static u8 results[32];
 
 void check(const char *name, int ok)
 {
     cprintf("%s %s\n", ok ? "PASS" : "FAIL", name);
+    if (passed + failed < 32) { names[passed + failed] = name; results[passed + failed] = (u8)ok; }
     if (ok) passed++;
     else failed++;
+}
+
+void selftest_report(void)
+{
+    for (int i = 0; i < passed + failed && i < 32; i++) cprintf("%s %s\n", results[i] ? "PASS" : "FAIL", names[i]);
+    cprintf("teachos: %d passed, %d failed\n", passed, failed);
 }
 
 /* User exit-code bits (user/ulib.h) */
@@ -73,5 +82,5 @@ void selftest_finish(void)
     check("smp_every_cpu_timer", timers_ok);
 
     cprintf("teachos: %d passed, %d failed\n", passed, failed);
-    vm_exit(failed ? 1 : 0);
+    shell_or_exit(failed ? 1 : 0);
 }

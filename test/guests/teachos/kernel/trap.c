@@ -81,6 +81,10 @@ void trap(struct trapframe *tf)
         ide_intr();
         lapic_eoi();
         break;
+    case T_IRQ0 + IRQ_COM1:
+        serial_intr();
+        lapic_eoi();
+        break;
     case T_IRQ0 + 7:
     case T_SPURIOUS:
         /* Spurious interrupts need no EOI (SDM Vol. 3A 10.9). */

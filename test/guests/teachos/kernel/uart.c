@@ -14,6 +14,7 @@ void uart_init(void)
     outb(COM1 + 0, 0x01);               /* divisor 1: 115200 baud */
     outb(COM1 + 1, 0x00);
     outb(COM1 + 3, 0x03);               /* LCR: 8 data bits, no parity, 1 stop bit, DLAB=0 */
+    serial_rx_drain();                  /* keep what was typed ahead: enabling the FIFOs clears the receiver */
     outb(COM1 + 2, 0xc7);               /* FCR: FIFOs on and cleared */
     outb(COM1 + 4, 0x03);               /* MCR: DTR, RTS */
 }
