@@ -55,7 +55,7 @@ export const DEFAULT_HISTORY_BUDGET = 64 * 1024 * 1024;
  * fixed part (component state) plus a part per page written since the last one, and fewer, larger
  * intervals hold fewer intermediate page versions (ADR 0013).
  */
-export const DEFAULT_INTERVAL = 4_000_000, DEFAULT_MIN_INTERVAL = 2_000_000, DEFAULT_MAX_INTERVAL = 8_000_000;
+export const DEFAULT_INTERVAL = 8_000_000, DEFAULT_MIN_INTERVAL = 4_000_000, DEFAULT_MAX_INTERVAL = 16_000_000;
 
 /** The outcome of a move in time: where the VM stopped, and words for the user when useful. */
 export interface TravelResult { stop: StopEvent; message?: string; }
@@ -82,7 +82,7 @@ export class Timeline {
     this.interval = opts.interval ?? DEFAULT_INTERVAL;
     this.minInterval = opts.minInterval ?? Math.min(this.interval, DEFAULT_MIN_INTERVAL);
     this.maxInterval = opts.maxInterval ?? Math.max(this.interval, DEFAULT_MAX_INTERVAL);
-    this.marks = new ReplayMarks(opts.markBytes ?? Math.min(32 << 20, this.store.budgetBytes / 2), opts.markSpacing ?? 250_000);
+    this.marks = new ReplayMarks(opts.markBytes ?? Math.min(32 << 20, this.store.budgetBytes / 2), opts.markSpacing ?? 8_192);
     this.frontier = vm.icount();
     this.clean = clean;
     this.checkpoint();
