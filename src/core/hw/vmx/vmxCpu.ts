@@ -359,7 +359,7 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.IDT_VECTORING_INFO_FIELD, cpu.vectoring);
     // Defined only when the vectoring information is valid with an error code (SDM 27.2.4): else 0,
     // not the error code of some earlier delivery, which is no saved state (replay must match).
-    v.write(VMCS.IDT_VECTORING_ERROR_CODE, (cpu.vectoring & 0x80000800) === 0x80000800 ? cpu.vectoringError : 0);
+    v.write(VMCS.IDT_VECTORING_ERROR_CODE, (cpu.vectoring >>> 31) === 1 && (cpu.vectoring & 0x800) !== 0 ? cpu.vectoringError : 0);
     cpu.vectoring = 0;
     cpu.dbgHits = 0; // debug traps of an instruction that exited are the VMM's (it emulates the instruction)
     this.exitReason = reason;
