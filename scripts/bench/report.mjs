@@ -49,18 +49,12 @@ const md = [
   `| one instruction step through the core API | ${c.singleStepMicros.toFixed(2)} µs |`,
   '',
 ];
-const tt = core.timeTravel;
-if (tt) {
-  md.push(`## Time travel (cpuloop, ${(tt.instructions / 1e6).toFixed(0)}M instructions)`, '', '| measure | value |', '|---|---|',
-    `| forward MIPS, recording off / on | ${tt.mipsOff.toFixed(1)} / ${tt.mipsOn.toFixed(1)} |`,
-    `| recording overhead (time on / off) | ${tt.overhead.toFixed(2)}x |`,
-    `| checkpoints, interval at the end | ${tt.checkpoints}, ${tt.interval.toLocaleString('en-US')} instructions |`,
-    `| history memory | ${(tt.historyBytes / 1048576).toFixed(1)} MiB (${(tt.historyBytesPer1e9 / 1048576).toFixed(1)} MiB per 10^9 instructions) |`,
-    `| reverse step at the end of history, median / max | ${tt.stepBackMedianMs.toFixed(1)} / ${tt.stepBackMaxMs.toFixed(1)} ms |`, '');
-}
-// The MMU section as main.ts rendered it (build/bench/report.md).
+// The time-travel and MMU sections as main.ts rendered them (build/bench/report.md): depths,
+// overhead by wall and CPU time, ptchurn and teachos history.
 const coreMd = fs.existsSync('build/bench/report.md') ? fs.readFileSync('build/bench/report.md', 'utf8') : '';
+const ttAt = coreMd.indexOf('## Time travel');
 const mmuAt = coreMd.indexOf('## Memory virtualization');
+if (ttAt >= 0) md.push(coreMd.slice(ttAt, mmuAt >= 0 ? mmuAt : undefined).trim(), '');
 if (mmuAt >= 0) md.push(coreMd.slice(mmuAt).trim(), '');
 if (latency) {
   md.push(`## DAP latency (${latency.image}, bundled adapter over stdio)`, '', '| measure | value |', '|---|---|',

@@ -13,6 +13,7 @@
 import { PAGE_SIZE, type HostPhysMem } from '../hw/physMem';
 import { PageVersionStore } from './pageVersions';
 import { packZeros, unpackZeros } from './zeroRle';
+import { tlbBytes } from './tlbState';
 
 export interface Checkpoint {
   /** Increases with icount along the timeline. */
@@ -27,6 +28,10 @@ export interface Checkpoint {
   pages: Int32Array;
   /** Taken right after an outside change (a debugger write): replay reaching it loads it. */
   readonly discontinuity: boolean;
+  /** The vCPUs' TLB content at this moment (time/tlbState.ts). */
+  readonly tlbs?: Int32Array[];
+  /** Set when thinning or a fork removed it (replay marks relative to it die with it). */
+  dead?: boolean;
 }
 
 const WORDS = PAGE_SIZE / 4;
@@ -90,19 +95,11 @@ export class CheckpointStore {
     return this.list[k];
   }
 
-  private sameAs(p: number, ver: Int32Array | null): boolean {
-    const m = this.host.i32;
-    const o = p * WORDS;
-    if (ver === null) { for (let k = 0; k < WORDS; k++) if (m[o + k] !== 0) return false; return true; }
-    for (let k = 0; k < WORDS; k++) if (m[o + k] !== ver[k]) return false;
-    return true;
-  }
-
   /**
    * Take a checkpoint of the current moment (the end of history: memory must be relative to the last
-   * checkpoint). The caller flushes the TLBs afterwards.
+   * checkpoint). The caller has withheld the TLBs' write permissions (time/tlbState.ts) and passes their content.
    */
-  take(icount: number, full: Uint8Array, inputIndex: number, discontinuity = false): Checkpoint {
+  take(icount: number, full: Uint8Array, inputIndex: number, discontinuity = false, tlbs?: Int32Array[]): Checkpoint {
     const state = packZeros(full);
     const before = this.bytes;
     const first = this.list.length === 0;
@@ -112,15 +109,13 @@ export class CheckpointStore {
     const pages: number[] = [];
     for (let p = 0; p < dirty.length; p++) {
       if (!first && !dirty[p]) continue;
-      if (this.sameAs(p, this.pages.head(p))) continue;
-      this.pages.push(p, seq, this.host.i32, p * WORDS);
-      pages.push(p);
+      if (this.pages.pushIfChanged(p, seq, this.host.i32, p * WORDS)) pages.push(p);
     }
     dirty.fill(0);
-    const c: Checkpoint = { seq, icount, packed: state, stateLength: full.length, inputIndex, pages: Int32Array.from(pages), discontinuity };
+    const c: Checkpoint = { seq, icount, packed: state, stateLength: full.length, inputIndex, pages: Int32Array.from(pages), discontinuity, tlbs };
     this.list.push(c);
     this.base = c;
-    this.otherBytes += state.length + pages.length * 4;
+    this.otherBytes += state.length + pages.length * 4 + tlbBytes(tlbs);
     this.stateBytes += state.length;
     this.lastTakeBytes = this.bytes - before;
     if (this.bytes > this.budgetBytes) this.thin();
@@ -173,11 +168,12 @@ export class CheckpointStore {
     while (this.list.length && this.last!.icount > icount) {
       const c = this.list.pop()!;
       if (this.base === c) throw new Error('checkpoint: cannot drop the base checkpoint');
+      c.dead = true;
       for (const p of c.pages) {
         const k = this.pages.indexAt(p, c.seq);
         if (k >= 0 && this.pages.record(p)!.seqs[k] === c.seq) this.pages.remove(p, k);
       }
-      this.otherBytes -= c.packed.length + c.pages.length * 4;
+      this.otherBytes -= c.packed.length + c.pages.length * 4 + tlbBytes(c.tlbs);
       this.stateBytes -= c.packed.length;
       n++;
     }
@@ -202,7 +198,7 @@ export class CheckpointStore {
       // Needed by `next` unless the page has a newer version at or before it.
       if (k + 1 < v.seqs.length && v.seqs[k + 1] <= next.seq) this.pages.remove(p, k);
     }
-    this.otherBytes -= c.packed.length + c.pages.length * 4 + next.pages.length * 4;
+    this.otherBytes -= c.packed.length + c.pages.length * 4 + next.pages.length * 4 + tlbBytes(c.tlbs);
     this.stateBytes -= c.packed.length;
     next.pages = unionSorted(c.pages, next.pages);
     this.otherBytes += next.pages.length * 4;
@@ -211,6 +207,7 @@ export class CheckpointStore {
       this.base = prev;
     }
     this.list.splice(i, 1);
+    c.dead = true;
     this.thinned++;
   }
 

@@ -10,14 +10,22 @@
 // its own inverse, so dropping a middle version (thinning) re-encodes only its older neighbour.
 // This is the layout of rr's and git's reverse deltas: recent history, the hot path of reverse
 // stepping, decodes in one or two steps.
+// Page copies live in slab slots and deltas in arena chunks (time/pageSlab.ts), not in a typed array
+// each: allocation was most of a checkpoint's cost.
 import { PAGE_SIZE } from '../hw/physMem';
+import { DeltaArena, PageSlab } from './pageSlab';
 
 const WORDS = PAGE_SIZE / 4;
 const BITMAP = WORDS / 32;
 /** Bytes of bookkeeping counted per version (seq + reference). */
 const VERSION_OVERHEAD = 16;
 
-export interface PoolEntry { readonly data: Int32Array; readonly hash: number; refs: number; }
+/**
+ * Full content. `pooled`: in the content-addressed pool (found by hash, shared). A head pushed by a
+ * checkpoint is not pooled (hashing every saved page cost as much as the rest of a checkpoint); it
+ * joins the pool when it becomes an older version that is stored in full (a dense change).
+ */
+export interface PoolEntry { readonly data: Int32Array; readonly slot: number; hash: number; refs: number; pooled: boolean; }
 /** Pool entry (full content), sparse reverse delta, or null (all zero). */
 export type StoredVersion = PoolEntry | Int32Array | null;
 
@@ -45,6 +53,9 @@ export class PageVersionStore {
   private readonly scratchB = new Int32Array(WORDS);
   private readonly idx = new Int32Array(WORDS);
   private readonly xs = new Int32Array(WORDS);
+  private runs = 0;
+  private readonly slab = new PageSlab();
+  private readonly arena = new DeltaArena();
 
   constructor(pageCount: number) { this.pages = new Array<PageRecord | undefined>(pageCount); }
 
@@ -65,7 +76,10 @@ export class PageVersionStore {
         if (same) { e.refs++; return e; }
       }
     } else { bucket = []; this.pool.set(hash, bucket); }
-    const e: PoolEntry = { data: src.slice(o, o + WORDS), hash, refs: 1 };
+    const slot = this.slab.alloc();
+    const data = this.slab.view(slot);
+    data.set(src.subarray(o, o + WORDS));
+    const e: PoolEntry = { data, slot, hash, refs: 1, pooled: true };
     bucket.push(e);
     this.poolPages++;
     this.bytes += PAGE_SIZE;
@@ -74,13 +88,45 @@ export class PageVersionStore {
 
   private release(s: StoredVersion): void {
     if (s === null) return;
-    if (isDelta(s)) { this.bytes -= s.length * 4; this.deltaBytes -= s.length * 4; return; }
+    if (isDelta(s)) { this.bytes -= s.length * 4; this.deltaBytes -= s.length * 4; this.arena.release(s); return; }
     if (--s.refs > 0) return;
+    this.slab.release(s.slot);
+    this.poolPages--;
+    this.bytes -= PAGE_SIZE;
+    if (!s.pooled) return;
     const bucket = this.pool.get(s.hash)!;
     bucket.splice(bucket.indexOf(s), 1);
     if (bucket.length === 0) this.pool.delete(s.hash);
-    this.poolPages--;
-    this.bytes -= PAGE_SIZE;
+  }
+
+  /** A private full copy (not pooled), or null when zero: a new head. */
+  private copyOf(src: Int32Array, o: number): PoolEntry | null {
+    if (nonZero(src, o) === 0) return null;
+    const slot = this.slab.alloc();
+    const data = this.slab.view(slot);
+    data.set(src.subarray(o, o + WORDS));
+    this.poolPages++;
+    this.bytes += PAGE_SIZE;
+    return { data, slot, hash: 0, refs: 1, pooled: false };
+  }
+
+  /** Put a private copy into the pool: shares an identical pooled page when there is one. */
+  private toPool(e: PoolEntry): PoolEntry {
+    if (e.pooled) return e;
+    const hash = hashWords(e.data, 0);
+    let bucket = this.pool.get(hash);
+    if (bucket) {
+      for (const x of bucket) {
+        const d = x.data;
+        let same = true;
+        for (let k = 0; k < WORDS; k++) if (d[k] !== e.data[k]) { same = false; break; }
+        if (same) { x.refs++; this.release(e); return x; }
+      }
+    } else { bucket = []; this.pool.set(hash, bucket); }
+    e.hash = hash;
+    e.pooled = true;
+    bucket.push(e);
+    return e;
   }
 
   /**
@@ -90,7 +136,11 @@ export class PageVersionStore {
    * runs of changed words, each a header (first word << 16 | count) and the XORs (scattered words).
    */
   private encode(older: Int32Array, oo: number, newer: Int32Array, no: number): StoredVersion {
-    // One pass: the changed words' indices and XORs into scratch arrays, counting runs.
+    return this.encodeDiff(this.diff(older, oo, newer, no), older, oo);
+  }
+
+  /** One pass: the changed words' indices and XORs into the scratch arrays (count returned, runs in `runs`). */
+  private diff(older: Int32Array, oo: number, newer: Int32Array, no: number): number {
     const idx = this.idx, xs = this.xs;
     let n = 0, runs = 0, prev = -2;
     for (let k = 0; k < WORDS; k++) {
@@ -99,11 +149,21 @@ export class PageVersionStore {
       if (k !== prev + 1) runs++;
       idx[n] = k; xs[n++] = x; prev = k;
     }
+    this.runs = runs;
+    return n;
+  }
+
+  /** The last `diff` (n changed words) is too dense for a sparse delta. */
+  private dense(n: number): boolean { return Math.min(1 + BITMAP + n, 1 + this.runs + n) >= WORDS * 0.75; }
+
+  /** The delta of the last `diff` (n changed words), or `older` interned when the change is dense. */
+  private encodeDiff(n: number, older: Int32Array, oo: number): StoredVersion {
+    const idx = this.idx, xs = this.xs, runs = this.runs;
     const bitmapLen = 1 + BITMAP + n, runsLen = 1 + runs + n;
-    if (Math.min(bitmapLen, runsLen) >= WORDS * 0.75) return this.intern(older, oo);
+    if (this.dense(n)) return this.intern(older, oo);
     let d: Int32Array;
     if (runsLen <= bitmapLen) {
-      d = new Int32Array(runsLen);
+      d = this.arena.alloc(runsLen);
       d[0] = 1;
       let j = 1;
       for (let i = 0; i < n;) {
@@ -115,7 +175,8 @@ export class PageVersionStore {
         i += len;
       }
     } else {
-      d = new Int32Array(bitmapLen);
+      d = this.arena.alloc(bitmapLen);
+      d.fill(0, 0, 1 + BITMAP);
       for (let i = 0; i < n; i++) { const k = idx[i]; d[1 + (k >>> 5)] |= 1 << (k & 31); d[1 + BITMAP + i] = xs[i]; }
     }
     this.bytes += d.length * 4;
@@ -161,6 +222,43 @@ export class PageVersionStore {
     this.versions++;
     this.bytes += VERSION_OVERHEAD;
   }
+
+  /**
+   * Checkpoint fast path: push the content at `src[o..]` as a new version of page `p` unless it equals
+   * the newest one (or is zero for a page with none). One pass compares and, when it differs, yields
+   * the old head's reverse delta. Returns whether a version was pushed.
+   */
+  pushIfChanged(p: number, seq: number, src: Int32Array, o: number): boolean {
+    let r = this.pages[p];
+    const n = r ? r.store.length : 0;
+    const h = n > 0 ? r!.store[n - 1] as PoolEntry | null : null;
+    const changed = h !== null ? this.diff(h.data, 0, src, o) : nonZero(src, o);
+    if (changed === 0) return false;
+    if (!r) { r = { seqs: [], store: [] }; this.pages[p] = r; }
+    // The old head becomes a sparse delta, or stays in full (pooled) after a dense change.
+    if (h !== null && h.refs === 1) {
+      if (this.dense(changed)) r.store[n - 1] = this.toPool(h);
+      else { r.store[n - 1] = this.encodeDiff(changed, h.data, 0); this.release(h); }
+    }
+    r.seqs.push(seq);
+    r.store.push(this.copyOf(src, o));
+    this.versions++;
+    this.bytes += VERSION_OVERHEAD;
+    if (this.arena.fragmented) this.compact();
+    return true;
+  }
+
+  /** Move every delta out of mostly-empty arena chunks (after thinning freed many). */
+  private compact(): void {
+    this.arena.startCompaction();
+    for (const r of this.pages) {
+      if (!r) continue;
+      for (let k = 0; k < r.store.length; k++) { const s = r.store[k]; if (isDelta(s)) r.store[k] = this.arena.move(s); }
+    }
+  }
+
+  /** Arena and slab bytes actually held (live data, free slots, holes), for reports. */
+  get heldBytes(): number { return this.slab.bytes + this.arena.bytes; }
 
   /** Write version `k` of page `p` into `dst` at word offset `o`. */
   decodeInto(p: number, k: number, dst: Int32Array, o: number): void {
@@ -223,4 +321,9 @@ function applyDelta(d: Int32Array, dst: Int32Array, o: number): void {
       bits &= bits - 1;
     }
   }
+}
+
+function nonZero(m: Int32Array, o: number): number {
+  for (let k = o, e = o + WORDS; k < e; k++) if (m[k] !== 0) return 1;
+  return 0;
 }

@@ -13,6 +13,8 @@ import type { StopEvent } from '../debug/debugApi';
 import type { Snapshotable } from './stateIo';
 import { CheckpointStore, type Checkpoint, type CheckpointStats } from './checkpoints';
 import { InputLog } from './inputLog';
+import { ReplayMarks, type ReplayMark } from './replayMarks';
+import { loadTlbs, saveTlbs, withholdTlbWrites } from './tlbState';
 import { invalidateCode, loadAll, saveAll } from './machineState';
 
 /** What the timeline needs from the VM facade (machine/vm.ts implements it). */
@@ -41,9 +43,19 @@ export interface RecordingOptions {
   minInterval?: number;
   /** Default 1,000,000: a reverse step near the end of history replays at most this many instructions. */
   maxInterval?: number;
+  /** Replay marks (time/replayMarks.ts): spacing in instructions (0: none) and byte cap. */
+  markSpacing?: number;
+  markBytes?: number;
 }
 
 export const DEFAULT_HISTORY_BUDGET = 64 * 1024 * 1024;
+/**
+ * Checkpoint interval defaults (instructions). Replay marks (time/replayMarks.ts) keep reverse steps
+ * short whatever the interval, so the interval is sized for recording cost: each checkpoint costs a
+ * fixed part (component state) plus a part per page written since the last one, and fewer, larger
+ * intervals hold fewer intermediate page versions (ADR 0013).
+ */
+export const DEFAULT_INTERVAL = 8_000_000, DEFAULT_MIN_INTERVAL = 4_000_000, DEFAULT_MAX_INTERVAL = 16_000_000;
 
 /** The outcome of a move in time: where the VM stopped, and words for the user when useful. */
 export interface TravelResult { stop: StopEvent; message?: string; }
@@ -63,14 +75,16 @@ export class Timeline {
   /** Set when the last operation forked the timeline (changing the past). */
   lastFork: string | undefined;
   private reverseSearchActive = false;
+  readonly marks: ReplayMarks;
 
   constructor(private readonly vm: TimelineHost, opts: RecordingOptions = {}, clean = true) {
     this.store = new CheckpointStore(vm.host, opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET);
     // The exit log is part of history: half the budget again for its (compressed) records, then thinned.
     vm.vmm.exitLog.budgetBytes = Math.floor(this.store.budgetBytes / 2);
-    this.interval = opts.interval ?? 1_000_000;
-    this.minInterval = opts.minInterval ?? Math.min(this.interval, 250_000);
-    this.maxInterval = opts.maxInterval ?? Math.max(this.interval, 1_000_000);
+    this.interval = opts.interval ?? DEFAULT_INTERVAL;
+    this.minInterval = opts.minInterval ?? Math.min(this.interval, DEFAULT_MIN_INTERVAL);
+    this.maxInterval = opts.maxInterval ?? Math.max(this.interval, DEFAULT_MAX_INTERVAL);
+    this.marks = new ReplayMarks(opts.markBytes ?? Math.min(32 << 20, this.store.budgetBytes / 2), opts.markSpacing ?? 8_192);
     this.frontier = vm.icount();
     this.clean = clean;
     this.checkpoint();
@@ -78,15 +92,13 @@ export class Timeline {
 
   get start(): number { return this.store.first!.icount; }
   get replaying(): boolean { return this.vm.icount() < this.frontier; }
-  stats(): CheckpointStats & { interval: number; frontier: number; inputs: number } {
-    return { ...this.store.stats(), interval: this.interval, frontier: this.frontier, inputs: this.inputs.entries.length };
+  stats(): CheckpointStats & { interval: number; frontier: number; inputs: number; marks: number; markBytes: number } {
+    return { ...this.store.stats(), interval: this.interval, frontier: this.frontier, inputs: this.inputs.entries.length, marks: this.marks.count, markBytes: this.marks.bytes };
   }
 
-  private flushTlbs(): void { for (const v of this.vm.vmm.vcpus) v.cpu.mmu.flushAll(); }
-
   private checkpoint(discontinuity = false): Checkpoint {
-    const c = this.store.take(this.vm.icount(), saveAll(this.vm.components()), this.inputs.cursor, discontinuity);
-    this.flushTlbs();
+    withholdTlbWrites(this.vm.vmm);
+    const c = this.store.take(this.vm.icount(), saveAll(this.vm.components()), this.inputs.cursor, discontinuity, saveTlbs(this.vm.vmm));
     this.adapt();
     return c;
   }
@@ -120,7 +132,7 @@ export class Timeline {
     if (!this.clean || this.vm.ended()) return;
     if (c && c.icount === now && this.store.base !== c && c.seq > (this.store.base?.seq ?? -1)) {
       this.store.rebase(c);
-      this.flushTlbs();
+      withholdTlbWrites(this.vm.vmm); // as the recorded run did at this checkpoint
     } else if (c && now >= this.frontier && c === this.store.last && now - c.icount >= this.interval) {
       this.checkpoint();
     }
@@ -165,14 +177,17 @@ export class Timeline {
   beforeStep(): void { this.sync(); }
 
   /** Replay to exactly `target` with breakpoints and filters off. Returns a stop if the VM ended first. */
-  private replayTo(target: number): StopEvent | null {
+  private replayTo(target: number, markPoints: readonly number[] = []): StopEvent | null {
     this.vm.setStopsEnabled(false);
     try {
+      let k = 0;
       for (;;) {
         this.sync();
         const now = this.vm.icount();
+        while (k < markPoints.length && markPoints[k] < now) k++;
+        if (k < markPoints.length && markPoints[k] === now) { this.takeMark(); k++; }
         if (now >= target) return null;
-        const s = this.vm.runChunk(this.chunkEnd(target) - now, false);
+        const s = this.vm.runChunk(this.chunkEnd(k < markPoints.length ? Math.min(target, markPoints[k]) : target) - now, false);
         this.afterMove(s);
         if (s) return s;
       }
@@ -185,18 +200,43 @@ export class Timeline {
     const pages = this.store.restoreMemory(c);
     loadAll(this.vm.components(), this.store.stateOf(c));
     invalidateCode(this.vm.host, pages);
-    this.flushTlbs();
+    loadTlbs(this.vm.vmm, c.tlbs);
     this.inputs.cursor = c.inputIndex;
     this.clean = !c.discontinuity;
+  }
+
+  /** A replay mark of the current moment (replaying, clean): see time/replayMarks.ts. */
+  private takeMark(): void {
+    const now = this.vm.icount(), base = this.store.base;
+    if (!this.clean || this.vm.ended() || now >= this.frontier || !base || base.icount > now) return;
+    this.marks.take(now, base, saveAll(this.vm.components()), this.inputs.cursor, this.vm.host, saveTlbs(this.vm.vmm));
+  }
+
+  private restoreMark(m: ReplayMark): void {
+    const pages = this.store.restoreMemory(m.base);
+    const own = this.marks.apply(m, this.vm.host);
+    loadAll(this.vm.components(), m.state);
+    invalidateCode(this.vm.host, pages);
+    invalidateCode(this.vm.host, own);
+    loadTlbs(this.vm.vmm, m.tlbs);
+    this.inputs.cursor = m.inputIndex;
+    this.clean = true;
   }
 
   /** Bring the VM to the clean state at `n` (clamped to history). */
   private seek(n: number): StopEvent | null {
     const now = this.vm.icount();
     const c = this.store.atOrBefore(n) ?? this.store.first!;
+    // A replay mark later than the checkpoint (never one at the same icount: a checkpoint there may
+    // hold a debugger write) shortens the replay.
+    const mk = this.marks.atOrBefore(n);
+    const m = mk && mk.icount > c.icount ? mk : undefined;
+    const from = m ? m.icount : c.icount;
     // Forward within the current checkpoint interval from a clean state: no restore needed.
-    if (!(this.clean && !this.vm.ended() && now <= n && c.icount <= now)) this.restore(c);
-    return this.replayTo(n);
+    if (!(this.clean && !this.vm.ended() && now <= n && from <= now)) {
+      if (m) this.restoreMark(m); else this.restore(c);
+    }
+    return this.replayTo(n, this.marks.points(this.vm.icount(), n));
   }
 
   /** Go to instruction count `n` of history. */
@@ -218,6 +258,7 @@ export class Timeline {
     const state = saveAll(this.vm.components());
     const base = this.store.base, dirty = host.dirty.slice(), cursor = this.inputs.cursor, clean = this.clean;
     const book = this.vm.runBookkeeping?.();
+    const tlbs = saveTlbs(this.vm.vmm);
     try {
       this.seek(Math.max(this.start, Math.min(this.frontier, Math.floor(n))));
       return fn();
@@ -227,7 +268,7 @@ export class Timeline {
       const code: number[] = [];
       for (let p = 0; p < host.codePages.length; p++) if (host.codePages[p]) code.push(p);
       invalidateCode(host, code);
-      this.flushTlbs();
+      loadTlbs(this.vm.vmm, tlbs);
       this.store.base = base;
       host.dirty.set(dirty);
       this.inputs.cursor = cursor;
@@ -344,6 +385,7 @@ export class Timeline {
     const from = this.frontier;
     // Memory must be relative to a checkpoint at or before now (it is: replay follows checkpoints).
     const dropped = this.store.dropAfter(now);
+    this.marks.dropFrom(now);
     this.inputs.truncateFuture();
     this.vm.vmm.exitLog.truncateFuture();
     this.frontier = now;

@@ -15,6 +15,14 @@ import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, PFV } from './regs';
 // separate from read permission because PAE paging has XD (SDM 4.6.2).
 export const TLB_SR = 1, TLB_SW = 2, TLB_UR = 4, TLB_UW = 8, TLB_GLOBAL = 16, TLB_SX = 32, TLB_UX = 64;
 const TLB_ALL = TLB_SR | TLB_SW | TLB_UR | TLB_UW | TLB_SX | TLB_UX;
+/**
+ * Write permission withheld by time travel's dirty-page tracking (`withholdWrites`): the entry had
+ * TLB_SW / TLB_UW (shifted left by 6). The next write to the page takes the slow path, which marks the
+ * host page dirty and gives the permission back without a walk: the TLB's content, and so what the
+ * guest sees (stale entries of a guest that forgot INVLPG, A/D bits not re-set), is as if nothing happened.
+ */
+export const TLB_SW_HELD = TLB_SW << 6, TLB_UW_HELD = TLB_UW << 6;
+const TLB_HELD = TLB_SW_HELD | TLB_UW_HELD;
 /** #PF error-code bits (SDM Vol. 3A Figure 4-12). */
 export const PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_I = 16;
 /** IA32_EFER.NXE (SDM Vol. 4 Table 2-2, MSR 0xC0000080 bit 11). */
@@ -54,6 +62,51 @@ export class Mmu {
     else for (let k = 0; k < this.nTracked; k++) this.tlb[this.tracked[k]] = 0;
     this.nTracked = 0;
     this.overflow = false;
+  }
+
+  /**
+   * Time travel: withhold write permission from every cached entry, so the next write to each page
+   * marks it dirty (see TLB_SW_HELD). Returns false when the entries are not all tracked (more than
+   * TLB_TRACK fills since the last flush): then the TLB is flushed instead.
+   */
+  withholdWrites(): boolean {
+    if (this.overflow) { this.flushAll(); return false; }
+    const tlb = this.tlb, tracked = this.tracked;
+    for (let k = 0; k < this.nTracked; k++) {
+      const p = tracked[k], e = tlb[p];
+      if (e & (TLB_SW | TLB_UW)) tlb[p] = (e & ~(TLB_SW | TLB_UW)) | ((e & (TLB_SW | TLB_UW)) << 6);
+    }
+    return true;
+  }
+
+  /**
+   * The TLB's content as data (time travel keeps it with checkpoints and replay marks): word 0 is 1
+   * when untracked (then every valid entry follows, found by a scan), else the tracked pages in
+   * tracking order with their entries, so a restored TLB overflows at the same fill as the original.
+   */
+  saveEntries(): Int32Array {
+    const tlb = this.tlb;
+    if (this.overflow) {
+      let n = 0;
+      for (let p = 0; p < tlb.length; p++) if (tlb[p] !== 0) n++;
+      const out = new Int32Array(1 + 2 * n);
+      out[0] = 1;
+      for (let p = 0, k = 1; p < tlb.length; p++) if (tlb[p] !== 0) { out[k++] = p; out[k++] = tlb[p]; }
+      return out;
+    }
+    const n = this.nTracked, out = new Int32Array(1 + 2 * n);
+    for (let k = 0; k < n; k++) { const p = this.tracked[k]; out[1 + 2 * k] = p; out[2 + 2 * k] = tlb[p]; }
+    return out;
+  }
+
+  /** Back to content saved by `saveEntries`. */
+  loadEntries(a: Int32Array): void {
+    this.flushAll();
+    this.overflow = a[0] === 1;
+    for (let k = 1; k < a.length; k += 2) {
+      if (!this.overflow) this.tracked[this.nTracked++] = a[k];
+      this.tlb[a[k]] = a[k + 1];
+    }
   }
 
   /** MOV to CR3 without PCIDs: flush all but global entries (SDM 4.10.4.1). */
@@ -107,6 +160,18 @@ export class Mmu {
    */
   translate(lin: number, access: number): number {
     const cpu = this.cpu;
+    if (access === ACC_WRITE) {
+      // Write permission withheld by dirty-page tracking: mark the page and give it back, no walk.
+      const e = this.tlb[lin >>> 12];
+      if (e & TLB_HELD) {
+        const r = (e & ~TLB_HELD) | ((e & TLB_HELD) >>> 6);
+        if (r & (cpu.cpl === 3 ? TLB_UW : TLB_SW)) {
+          cpu.mem.dirty[r >>> 12] = 1;
+          this.tlb[lin >>> 12] = r;
+          return (r & ~0xfff) | (lin & 0xfff);
+        }
+      }
+    }
     this.walks++;
     const user = cpu.cpl === 3;
     const page = lin >>> 12;

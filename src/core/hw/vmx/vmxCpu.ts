@@ -364,7 +364,9 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     v.write(VMCS.VM_EXIT_INTR_ERROR_CODE, extra?.intrError ?? 0);
     // An exit during event delivery reports the event (SDM 27.2.4); the VMM re-injects it.
     v.write(VMCS.IDT_VECTORING_INFO_FIELD, cpu.vectoring);
-    v.write(VMCS.IDT_VECTORING_ERROR_CODE, cpu.vectoringError);
+    // Defined only when the vectoring information is valid with an error code (SDM 27.2.4): else 0,
+    // not the error code of some earlier delivery, which is no saved state (replay must match).
+    v.write(VMCS.IDT_VECTORING_ERROR_CODE, (cpu.vectoring >>> 31) === 1 && (cpu.vectoring & 0x800) !== 0 ? cpu.vectoringError : 0);
     cpu.vectoring = 0;
     cpu.dbgHits = 0; // debug traps of an instruction that exited are the VMM's (it emulates the instruction)
     this.exitReason = reason;
