@@ -23,7 +23,7 @@ interface Loop { reason: string; body: number[]; nops: number[]; n: number; memM
 const LOOPS: Loop[] = [
   { reason: 'CPUID', body: [0x31, 0xc0, 0x0f, 0xa2], nops: [0x31, 0xc0, 0x90, 0x90], n: 20_000 },
   { reason: 'IO_INSTRUCTION', body: [0xe6, 0x80], nops: [0x90, 0x90], n: 20_000 },
-  { reason: 'MSR_READ', body: [0xb9, ...le(0x174), 0x0f, 0x32], nops: [0xb9, ...le(0x174), 0x90, 0x90], n: 20_000 },
+  { reason: 'MSR_READ', body: [0xb9, ...le(0x277), 0x0f, 0x32], nops: [0xb9, ...le(0x277), 0x90, 0x90], n: 20_000 },
   // A store to a fresh page each iteration: the first touch of every page is an EPT violation (the
   // baseline runs the same loop again, all pages mapped).
   { reason: 'EPT_VIOLATION', body: [0x89, 0x03, 0x81, 0xc3, ...le(4096)], nops: [], n: 7_000, memMiB: 32, twice: true },
