@@ -73,10 +73,19 @@ describe('DAP: pause inside a huge REP string I/O; reverse continue progress and
     await dc.reverseContinueRequest({ threadId: 1 });
     const start = await started;
     assert.match(start.body.title, /reverse continue/i);
-    const update = await dc.waitForEvent('progressUpdate') as DebugProtocol.ProgressUpdateEvent;
-    assert.equal(update.body.progressId, start.body.progressId);
-    assert.match(update.body.message ?? '', /instructions of history searched/);
-    assert.ok((update.body.percentage ?? -1) >= 0);
+    // The search goes back one checkpoint interval at a time, each scanned forward in slices (progress
+    // updates between them); only a completed interval is searched for sure, so pause once the last
+    // interval (from the last checkpoint to now) is behind the search.
+    const cps = ((await dc.customRequest('vmm/checkpoints') as DebugProtocol.Response).body as { checkpoints: { icount: number }[] }).checkpoints;
+    const lastSpan = before.now - cps[cps.length - 1].icount;
+    for (;;) {
+      const update = await dc.waitForEvent('progressUpdate') as DebugProtocol.ProgressUpdateEvent;
+      assert.equal(update.body.progressId, start.body.progressId);
+      const m = /^([\d,]+) of ([\d,]+) instructions of history searched/.exec(update.body.message ?? '');
+      assert.ok(m, update.body.message);
+      assert.ok((update.body.percentage ?? -1) >= 0);
+      if (Number(m[1].replace(/,/g, '')) >= lastSpan) break;
+    }
     await dc.pauseRequest({ threadId: 1 });
     const ev = await stopped;
     assert.equal(ev.body.reason, 'pause');

@@ -523,7 +523,7 @@ export class Vm {
   loadSnapshot(bytes: Uint8Array): { note: string } {
     const r = loadSnapshot({ host: this.vmm.host, components: () => this.stateComponents() }, bytes);
     this.vmm.exitLog.restartAtCursor(); // history begins at the snapshot: so does the exit log
-    if (this.timeline) { const o = { budgetBytes: this.timeline.store.budgetBytes }; this.timeline = null; this.startRecording(o); }
+    if (this.timeline) { const o = { budgetBytes: this.timeline.budgetBytes }; this.timeline = null; this.startRecording(o); }
     return r;
   }
 }

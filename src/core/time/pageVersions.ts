@@ -141,9 +141,13 @@ export class PageVersionStore {
 
   /** One pass: the changed words' indices and XORs into the scratch arrays (count returned, runs in `runs`). */
   private diff(older: Int32Array, oo: number, newer: Int32Array, no: number): number {
+    // Most dirty pages a checkpoint looks at are unchanged: a bare compare finds that 3-4x faster
+    // than the loop below, which also collects the changed words.
+    const first = firstDifference(older, oo, newer, no);
+    if (first < 0) { this.runs = 0; return 0; }
     const idx = this.idx, xs = this.xs;
     let n = 0, runs = 0, prev = -2;
-    for (let k = 0; k < WORDS; k++) {
+    for (let k = first; k < WORDS; k++) {
       const x = older[oo + k] ^ newer[no + k];
       if (x === 0) continue;
       if (k !== prev + 1) runs++;
@@ -321,6 +325,12 @@ function applyDelta(d: Int32Array, dst: Int32Array, o: number): void {
       bits &= bits - 1;
     }
   }
+}
+
+/** The first word index where the two pages differ, or -1. */
+function firstDifference(a: Int32Array, ao: number, b: Int32Array, bo: number): number {
+  for (let k = 0; k < WORDS; k++) if (a[ao + k] !== b[bo + k]) return k;
+  return -1;
 }
 
 function nonZero(m: Int32Array, o: number): number {

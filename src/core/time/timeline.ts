@@ -14,7 +14,7 @@ import type { Snapshotable } from './stateIo';
 import { CheckpointStore, type Checkpoint, type CheckpointStats } from './checkpoints';
 import { InputLog } from './inputLog';
 import { ReplayMarks, type ReplayMark } from './replayMarks';
-import { loadTlbs, saveTlbs, withholdTlbWrites } from './tlbState';
+import { loadTlbs, saveTlbs } from './tlbState';
 import { invalidateCode, loadAll, saveAll } from './machineState';
 
 /** What the timeline needs from the VM facade (machine/vm.ts implements it). */
@@ -35,32 +35,45 @@ export interface TimelineHost {
 }
 
 export interface RecordingOptions {
-  /** Memory for history (page versions + state) before older checkpoints are thinned. Default 64 MiB. */
+  /**
+   * Memory for all of history, default 64 MiB: half for checkpoints (page versions + state; older
+   * checkpoints are thinned beyond it), a quarter for the exit log (its oldest chunks thinned beyond
+   * it) and a quarter for replay marks (a cache: the oldest evicted).
+   */
   budgetBytes?: number;
-  /** Instructions between checkpoints to start with (adapted as the run goes). Default 1,000,000. */
+  /** Instructions between checkpoints to start with (adapted as the run goes). Default DEFAULT_INTERVAL. */
   interval?: number;
-  /** Default 250,000. */
   minInterval?: number;
-  /** Default 1,000,000: a reverse step near the end of history replays at most this many instructions. */
   maxInterval?: number;
-  /** Replay marks (time/replayMarks.ts): spacing in instructions (0: none) and byte cap. */
+  /** Replay marks (time/replayMarks.ts): spacing in instructions (0: none) and byte cap (default: the marks' share of the budget). */
   markSpacing?: number;
   markBytes?: number;
+  /** Live marks while running forward at the end of history: spacing in instructions (0: none). Default DEFAULT_LIVE_MARK_SPACING. */
+  liveMarkSpacing?: number;
 }
 
 export const DEFAULT_HISTORY_BUDGET = 64 * 1024 * 1024;
 /**
  * Checkpoint interval defaults (instructions). Replay marks (time/replayMarks.ts) keep reverse steps
- * short whatever the interval, so the interval is sized for recording cost: each checkpoint costs a
- * fixed part (component state) plus a part per page written since the last one, and fewer, larger
- * intervals hold fewer intermediate page versions (ADR 0013).
+ * short whatever the interval: live marks near the end of history, replay marks near each target. So
+ * the interval is sized for recording cost: each checkpoint costs a fixed part (component state) plus
+ * a part per page written since the last one (compare, delta, copy), and fewer, larger intervals hold
+ * fewer intermediate page versions (ADR 0013, ADR 0017).
  */
-export const DEFAULT_INTERVAL = 8_000_000, DEFAULT_MIN_INTERVAL = 4_000_000, DEFAULT_MAX_INTERVAL = 16_000_000;
+export const DEFAULT_INTERVAL = 16_000_000, DEFAULT_MIN_INTERVAL = 4_000_000, DEFAULT_MAX_INTERVAL = 32_000_000;
+/** Live marks every 4M instructions: the first step back after running forward replays at most that. */
+export const DEFAULT_LIVE_MARK_SPACING = 4_000_000;
 
 /** The outcome of a move in time: where the VM stopped, and words for the user when useful. */
 export interface TravelResult { stop: StopEvent; message?: string; }
 
 export interface Hit { icount: number; stop: StopEvent; exitOrdinal: number; }
+
+/** @internal A scan of one checkpoint interval in progress (Timeline.scanBegin / scanSome). */
+export interface IntervalScan { readonly c: Checkpoint; readonly end: number; last: Hit | null; resume: boolean; ordAt: number; ord: number; done: boolean; }
+
+/** A reverse search scans at most this many instructions per `step()` (progress reports, pause). */
+export const SEARCH_SLICE = 4_000_000;
 
 export class Timeline {
   readonly store: CheckpointStore;
@@ -76,28 +89,38 @@ export class Timeline {
   lastFork: string | undefined;
   private reverseSearchActive = false;
   readonly marks: ReplayMarks;
+  /** The whole history budget (checkpoints, exit log and marks each get a share: see RecordingOptions). */
+  readonly budgetBytes: number;
 
   constructor(private readonly vm: TimelineHost, opts: RecordingOptions = {}, clean = true) {
-    this.store = new CheckpointStore(vm.host, opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET);
-    // The exit log is part of history: half the budget again for its (compressed) records, then thinned.
-    vm.vmm.exitLog.budgetBytes = Math.floor(this.store.budgetBytes / 2);
+    // One budget for everything history holds (see RecordingOptions.budgetBytes).
+    const budget = opts.budgetBytes ?? DEFAULT_HISTORY_BUDGET;
+    this.budgetBytes = budget;
+    this.store = new CheckpointStore(vm.host, Math.floor(budget / 2));
+    vm.vmm.exitLog.budgetBytes = Math.floor(budget / 4);
     this.interval = opts.interval ?? DEFAULT_INTERVAL;
     this.minInterval = opts.minInterval ?? Math.min(this.interval, DEFAULT_MIN_INTERVAL);
     this.maxInterval = opts.maxInterval ?? Math.max(this.interval, DEFAULT_MAX_INTERVAL);
-    this.marks = new ReplayMarks(opts.markBytes ?? Math.min(32 << 20, this.store.budgetBytes / 2), opts.markSpacing ?? 8_192);
+    this.marks = new ReplayMarks(opts.markBytes ?? Math.floor(budget / 4), opts.markSpacing ?? 8_192, opts.liveMarkSpacing ?? DEFAULT_LIVE_MARK_SPACING);
     this.frontier = vm.icount();
     this.clean = clean;
     this.checkpoint();
   }
 
   get start(): number { return this.store.first!.icount; }
+  /** The VM's instruction count now. */
+  get now(): number { return this.vm.icount(); }
   get replaying(): boolean { return this.vm.icount() < this.frontier; }
-  stats(): CheckpointStats & { interval: number; frontier: number; inputs: number; marks: number; markBytes: number } {
-    return { ...this.store.stats(), interval: this.interval, frontier: this.frontier, inputs: this.inputs.entries.length, marks: this.marks.count, markBytes: this.marks.bytes };
+  /** `bytes` is the checkpoints' part; `totalBytes` adds the exit log and the marks (what the budget bounds). */
+  stats(): CheckpointStats & { interval: number; frontier: number; inputs: number; marks: number; markBytes: number; exitLogBytes: number; totalBytes: number; budgetBytes: number } {
+    const st = this.store.stats(), exitLogBytes = this.vm.vmm.exitLog.bytes;
+    return {
+      ...st, interval: this.interval, frontier: this.frontier, inputs: this.inputs.entries.length, marks: this.marks.count, markBytes: this.marks.bytes,
+      exitLogBytes, totalBytes: st.bytes + exitLogBytes + this.marks.bytes, budgetBytes: this.budgetBytes,
+    };
   }
 
   private checkpoint(discontinuity = false): Checkpoint {
-    withholdTlbWrites(this.vm.vmm);
     const c = this.store.take(this.vm.icount(), saveAll(this.vm.components()), this.inputs.cursor, discontinuity, saveTlbs(this.vm.vmm));
     this.adapt();
     return c;
@@ -132,9 +155,10 @@ export class Timeline {
     if (!this.clean || this.vm.ended()) return;
     if (c && c.icount === now && this.store.base !== c && c.seq > (this.store.base?.seq ?? -1)) {
       this.store.rebase(c);
-      withholdTlbWrites(this.vm.vmm); // as the recorded run did at this checkpoint
     } else if (c && now >= this.frontier && c === this.store.last && now - c.icount >= this.interval) {
       this.checkpoint();
+    } else if (c && now >= this.frontier && c.icount < now && this.marks.isLivePoint(now) && !this.marks.has(now)) {
+      this.takeMark(true);
     }
   }
 
@@ -147,7 +171,7 @@ export class Timeline {
     const e = this.inputs.next;
     if (e && e.icount > now) stop = Math.min(stop, e.icount);
     const last = this.store.last!;
-    if (now >= this.frontier || !c) stop = Math.min(stop, Math.max(now + 1, last.icount + this.interval));
+    if (now >= this.frontier || !c) stop = Math.min(stop, Math.max(now + 1, last.icount + this.interval), this.marks.nextLivePoint(now));
     return stop;
   }
 
@@ -205,11 +229,11 @@ export class Timeline {
     this.clean = !c.discontinuity;
   }
 
-  /** A replay mark of the current moment (replaying, clean): see time/replayMarks.ts. */
-  private takeMark(): void {
+  /** A mark of the current moment (clean; replaying, or `live` at the end of history): see time/replayMarks.ts. */
+  private takeMark(live = false): void {
     const now = this.vm.icount(), base = this.store.base;
-    if (!this.clean || this.vm.ended() || now >= this.frontier || !base || base.icount > now) return;
-    this.marks.take(now, base, saveAll(this.vm.components()), this.inputs.cursor, this.vm.host, saveTlbs(this.vm.vmm));
+    if (!this.clean || this.vm.ended() || (now >= this.frontier) !== live || !base || base.icount > now) return;
+    this.marks.take(now, base, saveAll(this.vm.components()), this.inputs.cursor, this.vm.host, saveTlbs(this.vm.vmm), live);
   }
 
   private restoreMark(m: ReplayMark): void {
@@ -315,34 +339,46 @@ export class Timeline {
    * given: every hit). `accept` runs at the hit, so it can look at the machine (a condition, a frame).
    */
   scanInterval(c: Checkpoint, end: number, accept?: (s: StopEvent) => boolean, onHit?: (h: Hit) => void): Hit | null {
+    const scan = this.scanBegin(c, end);
+    while (!this.scanSome(scan, Infinity, accept, onHit)) { /* to the end of the interval */ }
+    return scan.last;
+  }
+
+  /** @internal Start a scan of [c.icount, end) that runs in slices (`scanSome`), so a search can report progress and be paused. */
+  scanBegin(c: Checkpoint, end: number): IntervalScan {
     this.restore(c);
-    let last: Hit | null = null;
-    let resume = false;
-    // Several exits can stop at one icount (an exit, then the next in the same instruction): landOn
-    // finds the right one by its ordinal among the exit stops at that icount.
-    let ordAt = -1, ord = 0;
+    return { c, end, last: null, resume: false, ordAt: -1, ord: 0, done: false };
+  }
+
+  /** @internal Scan up to `budget` more instructions of the interval. Returns true when it is done. */
+  scanSome(scan: IntervalScan, budget: number, accept?: (s: StopEvent) => boolean, onHit?: (h: Hit) => void): boolean {
+    const end = scan.end, stopAt = Math.min(end, this.vm.icount() + budget);
     for (;;) {
       this.sync();
       const now = this.vm.icount();
       if (now >= end) break;
-      const s = this.vm.runChunk(this.chunkEnd(end) - now, resume);
+      if (now >= stopAt) return false;
+      const s = this.vm.runChunk(Math.min(this.chunkEnd(end), stopAt) - now, scan.resume);
       this.afterMove(s);
-      if (!s) { resume = false; continue; }
+      if (!s) { scan.resume = false; continue; }
       const at = this.vm.icount();
       if (s.kind === 'breakpoint' || s.kind === 'vmexit' || s.kind === 'exception' || s.kind === 'instruction') {
         // A data breakpoint reports after the writing instruction retired: one at `end` was written
         // by the instruction before now. Anything else at `end` is now itself.
         if (at > end || (at === end && !(s.kind === 'breakpoint' && s.watch))) break;
+        // Several exits can stop at one icount (an exit, then the next in the same instruction):
+        // landOn finds the right one by its ordinal among the exit stops at that icount.
         const isExit = s.kind !== 'breakpoint' && s.kind !== 'instruction';
-        if (at !== ordAt) { ordAt = at; ord = 0; }
-        const exitOrdinal = isExit ? ord++ : 0;
-        if (!accept || accept(s)) { last = { icount: at, stop: s, exitOrdinal }; onHit?.(last); }
-        resume = true;
+        if (at !== scan.ordAt) { scan.ordAt = at; scan.ord = 0; }
+        const exitOrdinal = isExit ? scan.ord++ : 0;
+        if (!accept || accept(s)) { scan.last = { icount: at, stop: s, exitOrdinal }; onHit?.(scan.last); }
+        scan.resume = true;
         continue;
       }
       break; // the VM ended (shutdown, exit device) or failed: nothing after it in this interval
     }
-    return last;
+    scan.done = true;
+    return true;
   }
 
   /** @internal Land on a hit found by scanInterval. */
@@ -361,7 +397,8 @@ export class Timeline {
         message: `data breakpoint: the last ${what} (${w.size} byte${w.size === 1 ? '' : 's'} at 0x${w.linear.toString(16).padStart(8, '0')}) before that moment is by the instruction here, at instruction count ${hit.icount - 1}; step over it to see the new value`,
       };
     }
-    this.replayTo(hit.icount);
+    // Marks near the hit on the way, as a reverse step takes them: the next step back from it is short.
+    this.replayTo(hit.icount, this.marks.points(this.vm.icount(), hit.icount));
     if (hit.stop.kind === 'breakpoint') return { stop: hit.stop };
     let ord = 0;
     for (let k = 0; k < 8; k++) {
@@ -437,7 +474,10 @@ export interface ReverseSearchOptions {
 /** The first sequence member of a later interval, waiting for the member before it (in an earlier interval). */
 interface Pending { c: Checkpoint; hit: Hit; fallback: Hit | undefined; }
 
-/** Reverse continue, one checkpoint interval at a time (latest first). */
+/** A sequence search's findings in the interval being scanned (see ReverseSearch.step). */
+interface SequenceState { best?: Hit; bestAfterFirst: boolean; first?: Hit; bestBeforeFirst?: Hit; prev?: Hit; }
+
+/** Reverse continue, one checkpoint interval at a time (latest first), each in slices of SEARCH_SLICE instructions. */
 export class ReverseSearch {
   result: TravelResult | undefined;
   /** Instructions of history searched so far, and in all (for progress reports). */
@@ -448,6 +488,10 @@ export class ReverseSearch {
   private readonly temporary: number[];
   private readonly what: string;
   private pending: Pending | undefined;
+  /** The interval being scanned, in slices of SEARCH_SLICE instructions. */
+  private cur: { c: Checkpoint; scan: IntervalScan; st: SequenceState; onHit?: (h: Hit) => void } | undefined;
+  /** Instructions of the intervals searched completely. */
+  private searchedDone = 0;
 
   constructor(private readonly tl: Timeline, private readonly vcpu: number, from: number, mid: boolean, private readonly opts: ReverseSearchOptions = {}) {
     // From a mid-instruction state (stopped at an exit), hits before that instruction count.
@@ -476,44 +520,56 @@ export class ReverseSearch {
     if (this.result) return true;
     const tl = this.tl;
     const list = tl.store.list;
-    if (this.k < 0 && this.pending) {
-      // Nothing before the first member in history: it starts an instance.
-      const p = this.pending;
-      this.pending = undefined;
-      return this.done(tl.landOn(p.c, p.hit));
+    if (!this.cur) {
+      if (this.k < 0 && this.pending) {
+        // Nothing before the first member in history: it starts an instance.
+        const p = this.pending;
+        this.pending = undefined;
+        return this.done(tl.landOn(p.c, p.hit));
+      }
+      if (this.k < 0) {
+        tl.gotoIcount(tl.start, this.vcpu);
+        return this.done({ stop: { kind: 'entry', vcpu: this.vcpu }, message: `${this.what} reached the start of recorded history` });
+      }
+      const c = list[this.k];
+      const seq = this.opts.sequence;
+      // With a sequence: the latest hit that counts (`best`), whether it came after the interval's
+      // first member, and that first member (it counts or not by the member before it).
+      const st: SequenceState = { bestAfterFirst: false };
+      const onHit = seq ? (h: Hit): void => {
+        if (!seq.member(h.stop)) { st.best = h; st.bestAfterFirst = st.first !== undefined; return; }
+        if (!st.first) { st.first = h; st.bestBeforeFirst = st.best; }
+        else if (seq.startsInstance(st.prev!, h)) { st.best = h; st.bestAfterFirst = true; }
+        st.prev = h;
+      } : undefined;
+      this.cur = { c, scan: tl.scanBegin(c, this.end), st, onHit };
     }
-    if (this.k < 0) {
-      tl.gotoIcount(tl.start, this.vcpu);
-      return this.done({ stop: { kind: 'entry', vcpu: this.vcpu }, message: `${this.what} reached the start of recorded history` });
-    }
-    const c = list[this.k];
-    const seq = this.opts.sequence;
-    // With a sequence: the latest hit that counts (`best`), whether it came after the interval's
-    // first member, and that first member (it counts or not by the member before it).
-    let best: Hit | undefined, bestAfterFirst = false, first: Hit | undefined, bestBeforeFirst: Hit | undefined, prev: Hit | undefined;
-    const onHit = seq ? (h: Hit): void => {
-      if (!seq.member(h.stop)) { best = h; bestAfterFirst = first !== undefined; return; }
-      if (!first) { first = h; bestBeforeFirst = best; }
-      else if (seq.startsInstance(prev!, h)) { best = h; bestAfterFirst = true; }
-      prev = h;
-    } : undefined;
-    let hit: ReturnType<Timeline['scanInterval']>;
+    const { c, scan, st, onHit } = this.cur;
+    let finished: boolean;
     try {
-      hit = tl.scanInterval(c, this.end, this.opts.accept, onHit);
+      finished = tl.scanSome(scan, SEARCH_SLICE, this.opts.accept, onHit);
     } catch (e) {
       this.done({ stop: { kind: 'error', vcpu: this.vcpu, text: `internal error during ${this.what}: ${e instanceof Error ? e.message : String(e)}` } });
       throw e;
     }
-    this.searched += this.end - c.icount;
+    if (!finished) {
+      this.searched = this.searchedDone + Math.max(0, tl.now - c.icount);
+      return false;
+    }
+    this.cur = undefined;
+    this.searchedDone += this.end - c.icount;
+    this.searched = this.searchedDone;
+    const hit = scan.last;
+    const seq = this.opts.sequence;
     if (seq) {
       const p = this.pending;
       this.pending = undefined;
       // The later interval's first member: decided by the last member of this one. No member in a
       // whole interval before it: it was entered from elsewhere.
-      if (p && (!prev || seq.startsInstance(prev, p.hit))) return this.done(tl.landOn(p.c, p.hit));
+      if (p && (!st.prev || seq.startsInstance(st.prev, p.hit))) return this.done(tl.landOn(p.c, p.hit));
       if (p?.fallback) return this.done(tl.landOn(p.c, p.fallback));
-      if (best && (bestAfterFirst || !first)) return this.done(tl.landOn(c, best));
-      if (first) this.pending = { c, hit: first, fallback: bestBeforeFirst };
+      if (st.best && (st.bestAfterFirst || !st.first)) return this.done(tl.landOn(c, st.best));
+      if (st.first) this.pending = { c, hit: st.first, fallback: st.bestBeforeFirst };
     } else if (hit) return this.done(tl.landOn(c, hit));
     this.end = c.icount;
     this.k--;

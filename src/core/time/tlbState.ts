@@ -1,8 +1,8 @@
-// The TLBs as part of a moment of history. A checkpoint does not flush the TLBs (that would be a
+// The TLBs as part of a moment of history. A checkpoint does not touch the TLBs (a flush would be a
 // guest-visible event: a guest relying on a stale entry, or on a walk not re-setting an accessed bit
-// it cleared, would run differently with recording on); it withholds write permission so the next
-// write to each page marks it dirty (hw/cpu/mmu.ts TLB_SW_HELD), and keeps the TLBs' content, so a
-// restore puts back exactly the TLBs the recorded run had at that moment.
+// it cleared, would run differently with recording on; every write marks its host page dirty on the
+// TLB hit path itself, ADR 0017); it keeps the TLBs' content, so a restore puts back exactly the TLBs
+// the recorded run had at that moment.
 import type { Vmm } from '../vmm/vmm';
 
 export function saveTlbs(vmm: Vmm): Int32Array[] { return vmm.vcpus.map((v) => v.cpu.mmu.saveEntries()); }
@@ -11,8 +11,5 @@ export function saveTlbs(vmm: Vmm): Int32Array[] { return vmm.vcpus.map((v) => v
 export function loadTlbs(vmm: Vmm, tlbs: readonly Int32Array[] | undefined): void {
   vmm.vcpus.forEach((v, k) => { const t = tlbs?.[k]; if (t) v.cpu.mmu.loadEntries(t); else v.cpu.mmu.flushAll(); });
 }
-
-/** From here on, the first write to each page goes through the slow path and marks it dirty. */
-export function withholdTlbWrites(vmm: Vmm): void { for (const v of vmm.vcpus) v.cpu.mmu.withholdWrites(); }
 
 export function tlbBytes(tlbs: readonly Int32Array[] | undefined): number { let n = 0; for (const t of tlbs ?? []) n += t.byteLength; return n; }

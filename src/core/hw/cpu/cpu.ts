@@ -261,12 +261,13 @@ export class Cpu implements LazyFlagState, ByteSource {
     const e = this.mmu.tlb[lin >>> 12];
     if (e & this.need(access === ACC_WRITE)) {
       const hit = (e & ~0xfff) | (lin & 0xfff);
-      // A write to a page with decoded instructions drops them (self-modifying code stays correct).
-      if (access === ACC_WRITE && this.mem.codePages[hit >>> 12] !== 0) this.mem.codeWritten(hit >>> 12);
+      // A write to a page with decoded instructions drops them (self-modifying code stays correct);
+      // every write marks its host page dirty (time travel's checkpoints copy only those).
+      if (access === ACC_WRITE) { this.mem.dirty[hit >>> 12] = 1; if (this.mem.codePages[hit >>> 12] !== 0) this.mem.codeWritten(hit >>> 12); }
       return hit;
     }
     const h = this.mmu.translate(lin, access);
-    if (access === ACC_WRITE && this.mem.codePages[h >>> 12] !== 0) this.mem.codeWritten(h >>> 12);
+    if (access === ACC_WRITE) { this.mem.dirty[h >>> 12] = 1; if (this.mem.codePages[h >>> 12] !== 0) this.mem.codeWritten(h >>> 12); }
     // Pages holding a data breakpoint are never cached in the TLB, so every access to them lands here.
     if (this.dbgDataBps) checkDataBreakpoints(this, lin, size, access === ACC_WRITE);
     if (this.dbgWatch !== null && this.dbgWatch.check(lin, h, size, access === ACC_WRITE)) this.dbgHits |= WATCH_HIT;
@@ -303,6 +304,7 @@ export class Cpu implements LazyFlagState, ByteSource {
     const e = this.mmu.tlb[lin >>> 12];
     if ((e & (TLB_SW << (this.cpl & 2))) !== 0) {
       const h = (e & ~0xfff) | (lin & 0xfff);
+      this.mem.dirty[h >>> 12] = 1;
       if (this.mem.codePages[h >>> 12] !== 0) this.mem.codeWritten(h >>> 12);
       this.mem.u8[h] = v;
       return;
@@ -323,6 +325,7 @@ export class Cpu implements LazyFlagState, ByteSource {
     const e = this.mmu.tlb[lin >>> 12];
     if ((e & (TLB_SW << (this.cpl & 2))) !== 0 && (lin & 0xfff) <= 0xffc) {
       const h = (e & ~0xfff) | (lin & 0xfff);
+      this.mem.dirty[h >>> 12] = 1;
       if (this.mem.codePages[h >>> 12] !== 0) this.mem.codeWritten(h >>> 12);
       if ((h & 3) === 0) this.mem.i32[h >> 2] = v;
       else { const u8 = this.mem.u8; u8[h] = v; u8[h + 1] = v >> 8; u8[h + 2] = v >> 16; u8[h + 3] = v >> 24; }

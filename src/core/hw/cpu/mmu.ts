@@ -15,14 +15,6 @@ import { CR0_PG, CR0_WP, CR4_PAE, CR4_PGE, CR4_PSE, PFV } from './regs';
 // separate from read permission because PAE paging has XD (SDM 4.6.2).
 export const TLB_SR = 1, TLB_SW = 2, TLB_UR = 4, TLB_UW = 8, TLB_GLOBAL = 16, TLB_SX = 32, TLB_UX = 64;
 const TLB_ALL = TLB_SR | TLB_SW | TLB_UR | TLB_UW | TLB_SX | TLB_UX;
-/**
- * Write permission withheld by time travel's dirty-page tracking (`withholdWrites`): the entry had
- * TLB_SW / TLB_UW (shifted left by 6). The next write to the page takes the slow path, which marks the
- * host page dirty and gives the permission back without a walk: the TLB's content, and so what the
- * guest sees (stale entries of a guest that forgot INVLPG, A/D bits not re-set), is as if nothing happened.
- */
-export const TLB_SW_HELD = TLB_SW << 6, TLB_UW_HELD = TLB_UW << 6;
-const TLB_HELD = TLB_SW_HELD | TLB_UW_HELD;
 /** #PF error-code bits (SDM Vol. 3A Figure 4-12). */
 export const PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_I = 16;
 /** IA32_EFER.NXE (SDM Vol. 4 Table 2-2, MSR 0xC0000080 bit 11). */
@@ -62,21 +54,6 @@ export class Mmu {
     else for (let k = 0; k < this.nTracked; k++) this.tlb[this.tracked[k]] = 0;
     this.nTracked = 0;
     this.overflow = false;
-  }
-
-  /**
-   * Time travel: withhold write permission from every cached entry, so the next write to each page
-   * marks it dirty (see TLB_SW_HELD). Returns false when the entries are not all tracked (more than
-   * TLB_TRACK fills since the last flush): then the TLB is flushed instead.
-   */
-  withholdWrites(): boolean {
-    if (this.overflow) { this.flushAll(); return false; }
-    const tlb = this.tlb, tracked = this.tracked;
-    for (let k = 0; k < this.nTracked; k++) {
-      const p = tracked[k], e = tlb[p];
-      if (e & (TLB_SW | TLB_UW)) tlb[p] = (e & ~(TLB_SW | TLB_UW)) | ((e & (TLB_SW | TLB_UW)) << 6);
-    }
-    return true;
   }
 
   /**
@@ -135,9 +112,9 @@ export class Mmu {
   }
 
   private fill(page: number, entry: number): void {
-    // Write access granted: the host page may be written from now on without a walk (time travel's
-    // dirty-page tracking; a checkpoint flushes the TLB so the next write walks again).
-    if (entry & (TLB_SW | TLB_UW)) this.cpu.mem.dirty[entry >>> 12] = 1;
+    // No dirty marking here: every write marks its host page where it happens, the TLB-hit fast
+    // paths included (Cpu.writeLin*, Cpu.hpa, exec/block.ts), so time travel's checkpoints need not
+    // touch the TLB (ADR 0017).
     if (this.watched.length && this.watched.includes(page)) return;
     if (this.noCache !== null && this.noCache(page, entry >>> 12)) return;
     if (this.tlb[page] === 0) {
@@ -160,18 +137,6 @@ export class Mmu {
    */
   translate(lin: number, access: number): number {
     const cpu = this.cpu;
-    if (access === ACC_WRITE) {
-      // Write permission withheld by dirty-page tracking: mark the page and give it back, no walk.
-      const e = this.tlb[lin >>> 12];
-      if (e & TLB_HELD) {
-        const r = (e & ~TLB_HELD) | ((e & TLB_HELD) >>> 6);
-        if (r & (cpu.cpl === 3 ? TLB_UW : TLB_SW)) {
-          cpu.mem.dirty[r >>> 12] = 1;
-          this.tlb[lin >>> 12] = r;
-          return (r & ~0xfff) | (lin & 0xfff);
-        }
-      }
-    }
     this.walks++;
     const user = cpu.cpl === 3;
     const page = lin >>> 12;

@@ -69,10 +69,10 @@ function inlineMem(F: BlockFlags, at: { k: number }): MemOps {
         ? `(((xe = TLB[(xt = ${a}) >>> 12]) & RM) !== 0 && (xt & 0xfff) !== 0xfff ? (U8[(xe = (xe & -4096) | (xt & 0xfff))] | (U8[xe + 1] << 8)) : (${slowE()}cpu.readLin16(xt)))`
         : `(((xe = TLB[(xt = ${a}) >>> 12]) & RM) !== 0 && (xt & 0xfff) <= 0xffc && (xt & 3) === 0 ? I32[((xe & -4096) | (xt & 0xfff)) >> 2] : (${slowE()}cpu.readLin32(xt)))`,
     write: (size, a, v) => size === 8
-      ? `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && CP[te >>> 12] === 0) U8[(te & -4096) | (ta & 0xfff)] = tv; else { ${slowS()} cpu.writeLin8(ta, tv); ${dropped} } }`
+      ? `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && CP[te >>> 12] === 0) { DT[te >>> 12] = 1; U8[(te & -4096) | (ta & 0xfff)] = tv; } else { ${slowS()} cpu.writeLin8(ta, tv); ${dropped} } }`
       : size === 16
-        ? `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && (ta & 0xfff) !== 0xfff && CP[te >>> 12] === 0) { const th = (te & -4096) | (ta & 0xfff); U8[th] = tv; U8[th + 1] = tv >> 8; } else { ${slowS()} cpu.writeLin16(ta, tv); ${dropped} } }`
-        : `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && (ta & 0xfff) <= 0xffc && (ta & 3) === 0 && CP[te >>> 12] === 0) I32[((te & -4096) | (ta & 0xfff)) >> 2] = tv; else { ${slowS()} cpu.writeLin32(ta, tv); ${dropped} } }`,
+        ? `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && (ta & 0xfff) !== 0xfff && CP[te >>> 12] === 0) { const th = (te & -4096) | (ta & 0xfff); DT[te >>> 12] = 1; U8[th] = tv; U8[th + 1] = tv >> 8; } else { ${slowS()} cpu.writeLin16(ta, tv); ${dropped} } }`
+        : `{ const ta = ${a}, tv = ${v}, te = TLB[ta >>> 12]; if ((te & WM) !== 0 && (ta & 0xfff) <= 0xffc && (ta & 3) === 0 && CP[te >>> 12] === 0) { DT[te >>> 12] = 1; I32[((te & -4096) | (ta & 0xfff)) >> 2] = tv; } else { ${slowS()} cpu.writeLin32(ta, tv); ${dropped} } }`,
   };
 }
 
@@ -147,7 +147,7 @@ export function translateBlock(icache: DecodeCache, first: Insn, hpa: number): {
   };
 
   const once = pass('cpu');
-  let src = `const R = cpu.reg, ep = C.epoch, TLB = cpu.mmu.tlb, M = cpu.mem, U8 = M.u8, I32 = M.i32, CP = M.codePages;
+  let src = `const R = cpu.reg, ep = C.epoch, TLB = cpu.mmu.tlb, M = cpu.mem, U8 = M.u8, I32 = M.i32, CP = M.codePages, DT = M.dirty;
 const RM = 1 << (cpu.cpl & 2), WM = RM << 1, eip0 = cpu.eip, ic0 = cpu.icount;
 let ip = eip0, ic = ic0;
 let k = 0, xa = 0, xe = 0, xt = 0, xw = 0, fo = 0, fd = 0, fs = 0, fr = 0, fz = 32;
