@@ -11,7 +11,7 @@
 // Marks are a cache, never history: they are taken at clean states, they die with their base
 // checkpoint (thinning) or with the recorded future (a fork), and the oldest go first when their byte
 // cap is reached. Replay mark points are aligned to multiples of `spacing` instruction counts, placed
-// exponentially further back from the target (target - s, - 2s, - 4s, ...), so a run of reverse steps
+// exponentially further back from the target (target - s, - 2s, - 4s, - 8s), so a run of reverse steps
 // finds one within about 2 * spacing and repeated seeks do not duplicate them.
 //
 // Live marks are taken while running forward at the end of history, every `liveSpacing` instructions,
@@ -49,6 +49,8 @@ export interface ReplayMark {
 const BUFFER_STEP = 64;
 /** Free buffers kept for reuse. */
 const FREE_KEEP = 4;
+/** Replay mark points per seek. */
+const MAX_POINTS = 4;
 
 export class ReplayMarks {
   /** Sorted by icount. */
@@ -91,7 +93,9 @@ export class ReplayMarks {
     const s = this.spacing;
     const out: number[] = [];
     if (s <= 0 || this.capBytes <= 0) return out;
-    for (let d = s; ; d *= 2) {
+    // The nearest few only: each copies every page dirty since its base checkpoint, and the next
+    // steps back use the nearest (a seek further back takes its own).
+    for (let d = s, n = 0; n < MAX_POINTS; d *= 2, n++) {
       const p = Math.floor((target - d) / s) * s;
       if (p <= from) break;
       if (out[out.length - 1] !== p && !this.has(p)) out.push(p);
