@@ -17,7 +17,7 @@
 // Live marks are taken while running forward at the end of history, every `liveSpacing` instructions,
 // and only the last `liveKeep` are kept: the first step back after running forward replays from the
 // latest of them (at most liveSpacing instructions) instead of from the last checkpoint (up to a whole
-// interval). That is what lets checkpoints be far apart (cheap recording, ADR 0017) while the first
+// interval). That is what lets checkpoints be far apart (cheap recording, ADR 0019) while the first
 // reverse step stays short. A mark's page copies live in a buffer that is recycled when the mark is
 // evicted, so steady recording does not keep asking the host for fresh memory.
 import { PAGE_SIZE, type HostPhysMem } from '../hw/physMem';

@@ -58,7 +58,7 @@ export const DEFAULT_HISTORY_BUDGET = 64 * 1024 * 1024;
  * short whatever the interval: live marks near the end of history, replay marks near each target. So
  * the interval is sized for recording cost: each checkpoint costs a fixed part (component state) plus
  * a part per page written since the last one (compare, delta, copy), and fewer, larger intervals hold
- * fewer intermediate page versions (ADR 0013, ADR 0017).
+ * fewer intermediate page versions (ADR 0013, ADR 0019).
  */
 export const DEFAULT_INTERVAL = 16_000_000, DEFAULT_MIN_INTERVAL = 4_000_000, DEFAULT_MAX_INTERVAL = 32_000_000;
 /** Live marks every 4M instructions: the first step back after running forward replays at most that. */

@@ -1,7 +1,7 @@
 // The TLBs as part of a moment of history. A checkpoint does not touch the TLBs (a flush would be a
 // guest-visible event: a guest relying on a stale entry, or on a walk not re-setting an accessed bit
 // it cleared, would run differently with recording on; every write marks its host page dirty on the
-// TLB hit path itself, ADR 0017); it keeps the TLBs' content, so a restore puts back exactly the TLBs
+// TLB hit path itself, ADR 0019); it keeps the TLBs' content, so a restore puts back exactly the TLBs
 // the recorded run had at that moment.
 import type { Vmm } from '../vmm/vmm';
 

@@ -1,4 +1,4 @@
-// Live marks (docs/adr/0017): while the VM runs forward at the end of history the timeline keeps a
+// Live marks (docs/adr/0019): while the VM runs forward at the end of history the timeline keeps a
 // mark every `liveMarkSpacing` instructions (the last two), so the first step back after running
 // forward replays at most that far instead of from the last checkpoint (up to a whole interval).
 // They are a cache: exact like checkpoints, dropped by a fork of the timeline.
@@ -14,7 +14,7 @@ function runTo(vm: Vm, n: number): void {
   assert.equal(vm.icount, n);
 }
 
-describe('time travel: live marks at the end of history (ADR 0017)', function () {
+describe('time travel: live marks at the end of history (ADR 0019)', function () {
   this.timeout(300_000);
 
   it('the first step back after running forward starts from the latest live mark, and is exact', () => {

@@ -87,7 +87,7 @@ describe('time travel: exact and cheap recording (ADR 0013)', function () {
     assert.equal(vm.stateHash(), ref.stateHash(), 'replay through the write keeps it');
   });
 
-  it('pages written only by translated blocks between checkpoints are found dirty (cpuloop, no TLB involvement, ADR 0017)', () => {
+  it('pages written only by translated blocks between checkpoints are found dirty (cpuloop, no TLB involvement, ADR 0019)', () => {
     // The sieve's loops run as translated blocks writing through inlined TLB hits; checkpoints do not
     // touch the TLB, so only the blocks' own dirty marking records those pages.
     const rnd = lcg(4242);

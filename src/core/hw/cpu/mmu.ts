@@ -114,7 +114,7 @@ export class Mmu {
   private fill(page: number, entry: number): void {
     // No dirty marking here: every write marks its host page where it happens, the TLB-hit fast
     // paths included (Cpu.writeLin*, Cpu.hpa, exec/block.ts), so time travel's checkpoints need not
-    // touch the TLB (ADR 0017).
+    // touch the TLB (ADR 0019).
     if (this.watched.length && this.watched.includes(page)) return;
     if (this.noCache !== null && this.noCache(page, entry >>> 12)) return;
     if (this.tlb[page] === 0) {
