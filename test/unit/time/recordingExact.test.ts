@@ -1,4 +1,4 @@
-// Recording stays exact while it got cheaper (docs/adr/0013, 0017): replay marks give reverse steps a
+// Recording stays exact while it got cheaper (docs/adr/0013, 0019): replay marks give reverse steps a
 // short replay and reproduce the forward run; checkpoints do not touch the TLBs (every write marks its
 // page dirty where it happens, and the TLB content is part of each checkpoint), so a recorded run does
 // what an unrecorded one does, also for a guest that tests stale TLB entries; and pages written by paths other than
