@@ -245,7 +245,9 @@ export class Vm {
     if (this.vmm.vcpus.length > 1) {
       // Several vCPUs: the others run their turns meanwhile, so a step never changes the schedule.
       s = this.safely(vcpu, () => this.vmm.sched.step(vcpu));
-      this.timeline?.afterMove(s, s?.kind === 'step' && v.inGuest && !v.pendingExit && v.cpu.icount !== start);
+      // Every scheduler step ends where a run's budget would (smpScheduler.run): a clean state, even
+      // with `vcpu` halted while another vCPU is about to run (docs/adr/0018).
+      this.timeline?.afterMove(s, s?.kind === 'step');
       return s ?? { kind: 'step', vcpu };
     }
     for (let k = 0; k < 64; k++) {
