@@ -520,10 +520,10 @@ export class Vm {
   }
 
   /** The whole VM as a snapshot file's bytes. */
-  saveSnapshot(note = ''): Uint8Array { return saveSnapshot({ host: this.vmm.host, components: () => this.stateComponents() }, note); }
+  saveSnapshot(note = ''): Uint8Array { return saveSnapshot({ host: this.vmm.host, vmm: this.vmm, components: () => this.stateComponents() }, note); }
   /** Replace this VM's state with a snapshot's (SnapshotError, VM unchanged, when it does not fit). History restarts there. */
   loadSnapshot(bytes: Uint8Array): { note: string } {
-    const r = loadSnapshot({ host: this.vmm.host, components: () => this.stateComponents() }, bytes);
+    const r = loadSnapshot({ host: this.vmm.host, vmm: this.vmm, components: () => this.stateComponents() }, bytes);
     this.vmm.exitLog.restartAtCursor(); // history begins at the snapshot: so does the exit log
     if (this.timeline) { const o = { budgetBytes: this.timeline.store.budgetBytes }; this.timeline = null; this.startRecording(o); }
     return r;
