@@ -109,7 +109,7 @@ static void load_tables(void)
 }
 
 /* ---- exceptions (vectors 0-31 but #DF) ---- */
-struct frame { uint32_t edi, esi, ebp, esp0, ebx, edx, ecx, eax, vector, error, eip, cs, eflags; };
+struct frame { uint32_t es, ds, edi, esi, ebp, esp0, ebx, edx, ecx, eax, vector, error, eip, cs, eflags; }; /* lib/isrStubs.s */
 volatile uint32_t fixup_eip;
 static volatile uint32_t exc_vector, exc_error, exc_eip, exc_count;
 void exception_handler(struct frame *f);

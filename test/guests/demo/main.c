@@ -18,7 +18,8 @@
 
 /* ---- IDT ---- */
 
-struct isr_frame {
+struct isr_frame {                                    /* built by lib/isrStubs.s */
+    uint32_t es, ds;                                  /* pushed by isr_common */
     uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax; /* pushal */
     uint32_t vector, error;                           /* pushed by the stub */
     uint32_t eip, cs, eflags;                         /* pushed by the CPU */
