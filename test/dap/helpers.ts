@@ -155,3 +155,54 @@ export async function expectError(p: Promise<unknown>): Promise<string> {
   }
   assert.fail('expected an error response');
 }
+
+/** 1-based number of the first line of `file` that contains `text`. */
+export function lineOf(file: string, text: string): number {
+  const n = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
+  assert.ok(n >= 0, `"${text}" not found in ${file}`);
+  return n + 1;
+}
+
+/** The top stack frame of `threadId` (a VMM handler frame included; guestFrame skips those). */
+export async function topFrame(dc: DebugClient, threadId = 1): Promise<DebugProtocol.StackFrame> {
+  return (await dc.stackTraceRequest({ threadId })).body.stackFrames[0];
+}
+
+/** Sends the request(s) in `p` and waits for the stop they lead to. */
+export async function stopAfter(dc: DebugClient, p: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
+  const stopped = dc.waitForEvent('stopped');
+  await p();
+  return (await stopped) as DebugProtocol.StoppedEvent;
+}
+
+/** A little-endian u32 of guest memory (readMemory). */
+export async function readU32(dc: DebugClient, address: number): Promise<number> {
+  const r = await dc.customRequest('readMemory', { memoryReference: hex8(address), count: 4 }) as DebugProtocol.ReadMemoryResponse;
+  return Buffer.from(r.body!.data!, 'base64').readUInt32LE(0);
+}
+
+/** All registers of the innermost guest frame as "group.name" -> display text. */
+export async function registerTexts(dc: DebugClient): Promise<Record<string, string>> {
+  const frame = await guestFrame(dc);
+  const all = await groupedVariables(dc, await scopeRef(dc, frame.id, 'Registers'));
+  return Object.fromEntries(all.map((x) => [`${x.group}.${x.variable.name}`, x.variable.value]));
+}
+
+/**
+ * Launches `name` without a stop on entry, with source breakpoints on `lines` of `file` (and, with
+ * `noExceptionFilters`, every exit filter off), runs `setup` before configurationDone, and waits for
+ * the first stop. Returns it and the breakpoints as the adapter verified them.
+ */
+export async function launchToLines(
+  dc: DebugClient, name: string, file: string, lines: number[],
+  opts: { noExceptionFilters?: boolean; setup?: () => Promise<unknown> } = {},
+): Promise<{ stopped: DebugProtocol.StoppedEvent; bps: DebugProtocol.Breakpoint[] }> {
+  let bps: DebugProtocol.Breakpoint[] = [];
+  const stoppedP = dc.waitForEvent('stopped');
+  await launch(dc, { type: 'vmm', request: 'launch', name, image: guest(name).path, stopOnEntry: false }, async () => {
+    bps = (await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: lines.map((line) => ({ line })) })).body.breakpoints;
+    if (opts.noExceptionFilters) await dc.setExceptionBreakpointsRequest({ filters: [] });
+    await opts.setup?.();
+  });
+  return { stopped: (await stoppedP) as DebugProtocol.StoppedEvent, bps };
+}

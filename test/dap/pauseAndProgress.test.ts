@@ -7,17 +7,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { guest, hex8, launch, newClient, register } from './helpers';
+import { guest, hex8, launch, newClient, register, stopAfter } from './helpers';
 import { REP_INSB_COUNT, repInsbImage } from '../unit/time/repInsbGuest';
 
 let dc: DebugClient;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function act(p: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = dc.waitForEvent('stopped');
-  await p();
-  return (await stopped) as DebugProtocol.StoppedEvent;
-}
 async function history(): Promise<{ start: number; end: number; now: number }> {
   return (await dc.customRequest('vmm/history') as DebugProtocol.Response).body as { start: number; end: number; now: number };
 }
@@ -30,7 +25,7 @@ async function runAndPause(image: string, min: number): Promise<DebugProtocol.St
   await launch(dc, { type: 'vmm', request: 'launch', name: 'run', image, stopOnEntry: false }, () => dc.setExceptionBreakpointsRequest({ filters: [] }));
   for (;;) {
     await sleep(700);
-    const ev = await act(() => dc.pauseRequest({ threadId: 1 }));
+    const ev = await stopAfter(dc, () => dc.pauseRequest({ threadId: 1 }));
     const h = await history();
     if (h.now - h.start >= min) return ev;
     await dc.continueRequest({ threadId: 1 });
@@ -56,11 +51,11 @@ describe('DAP: pause inside a huge REP string I/O; reverse continue progress and
     const ecx = await register(dc, 'ecx');
     assert.ok(ecx > 0 && ecx < REP_INSB_COUNT, `ECX ${ecx}`);
     const h = await history();
-    await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(await register(dc, 'eip'), eip);
     assert.equal(await register(dc, 'ecx'), ecx + 1);
     assert.equal((await history()).now, h.now - 1);
-    await act(() => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(await register(dc, 'ecx'), ecx);
   });
 

@@ -4,50 +4,30 @@
 // out around a call inside a one-line loop; step back by instruction across REP MOVSB iterations and
 // across the VM exits of REP OUTSB (one I/O exit per element, each element one instruction count).
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { findFilter, guest, hex8, launch, newClient, register } from './helpers';
+import { findFilter, guest, hex8, launch, launchToLines, lineOf as lineIn, newClient, readU32, register, stopAfter, topFrame } from './helpers';
 
 const MAIN_C = path.resolve('test/guests/revloop/main.c');
-
-function lineOf(text: string): number {
-  const n = fs.readFileSync(MAIN_C, 'utf8').split('\n').findIndex((l) => l.includes(text));
-  assert.ok(n >= 0, `"${text}" not found in ${MAIN_C}`);
-  return n + 1;
-}
+const lineOf = (text: string): number => lineIn(MAIN_C, text);
 
 let dc: DebugClient;
 
-async function top(): Promise<DebugProtocol.StackFrame> {
-  return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
-}
-async function act(p: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = dc.waitForEvent('stopped');
-  await p();
-  return (await stopped) as DebugProtocol.StoppedEvent;
-}
 async function u32(name: string): Promise<number> {
   const address = guest('revloop').symbols[name];
   assert.ok(address, `no symbol ${name} in the manifest`);
-  const r = await dc.customRequest('readMemory', { memoryReference: hex8(address), count: 4 }) as DebugProtocol.ReadMemoryResponse;
-  return Buffer.from(r.body!.data!, 'base64').readUInt32LE(0);
+  return readU32(dc, address);
 }
+/** Runs revloop to the source breakpoint on `line` (exit filters off, then `setup`), and clears it. */
 async function runToLine(line: number, setup?: () => Promise<unknown>): Promise<void> {
-  const stoppedP = dc.waitForEvent('stopped');
-  await launch(dc, { type: 'vmm', request: 'launch', name: 'revloop', image: guest('revloop').path, stopOnEntry: false }, async () => {
-    await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: [{ line }] });
-    await dc.setExceptionBreakpointsRequest({ filters: [] });
-    await setup?.();
-  });
-  await stoppedP;
-  assert.equal((await top()).line, line);
+  await launchToLines(dc, 'revloop', MAIN_C, [line], { noExceptionFilters: true, setup });
+  assert.equal((await topFrame(dc)).line, line);
   await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: [] });
 }
 /** Where the VM is: source line, pc, stack pointer and the loop variables. */
 async function moment(): Promise<string> {
-  const f = await top();
+  const f = await topFrame(dc);
   return `line ${f.line} eip ${hex8(await register(dc, 'eip'))} esp ${hex8(await register(dc, 'esp'))} i=${await u32('loop_i')} total=${await u32('loop_total')} w=${await u32('while_w')}`;
 }
 /** Instruction address of the first instruction matching `re` in the function at `symbol`. */
@@ -70,8 +50,8 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
     const after = lineOf('call_sum = 0;');
     await runToLine(before);
     const forward = [await moment()];
-    while ((await top()).line !== after) {
-      await act(() => dc.nextRequest({ threadId: 1 }));
+    while ((await topFrame(dc)).line !== after) {
+      await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
       forward.push(await moment());
       assert.ok(forward.length < 40, `forward steps did not reach line ${after}: ${forward.join('\n')}`);
     }
@@ -80,7 +60,7 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
     assert.equal(forward.filter((m) => m.startsWith(`line ${whileLine} `)).length, 4, forward.join('\n'));
     const backward = [await moment()];
     while (backward.length < forward.length) {
-      const ev = await act(() => dc.stepBackRequest({ threadId: 1 }));
+      const ev = await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1 }));
       assert.equal(ev.body.reason, 'step');
       backward.push(await moment());
     }
@@ -92,8 +72,8 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
     await runToLine(lineOf('while_w = 0;'));
     assert.equal(await u32('loop_i'), 5);
     for (const i of [4, 3, 2, 1]) {
-      await act(() => dc.stepBackRequest({ threadId: 1 }));
-      assert.equal((await top()).line, forLine);
+      await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1 }));
+      assert.equal((await topFrame(dc)).line, forLine);
       assert.equal(await u32('loop_i'), i, `iteration ${i}`);
       assert.equal(await u32('loop_total'), (i * (i - 1)) / 2);
     }
@@ -105,25 +85,25 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
     await runToLine(lineOf('rep_work();'));
     assert.equal(await u32('call_sum'), 6);
     // Over: the call's line, last iteration, before its call.
-    await act(() => dc.stepBackRequest({ threadId: 1 }));
-    assert.equal((await top()).line, callLine);
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1 }));
+    assert.equal((await topFrame(dc)).line, callLine);
     assert.equal(await u32('call_j'), 2);
     assert.equal(await u32('call_sum'), 3, 'before bump(2)');
     const atCall = await register(dc, 'eip');
     // Forward again, then in: back over the end of the line into the last line of bump.
-    await act(() => dc.nextRequest({ threadId: 1 }));
-    assert.equal((await top()).line, lineOf('rep_work();'));
-    let f = await top();
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
+    assert.equal((await topFrame(dc)).line, lineOf('rep_work();'));
+    let f = await topFrame(dc);
     for (let k = 0; k < 3 && f.line !== bumpLine; k++) {
-      await act(() => dc.customRequest('vmm/reverseStepIn', { threadId: 1 }));
-      f = await top();
+      await stopAfter(dc, () => dc.customRequest('vmm/reverseStepIn', { threadId: 1 }));
+      f = await topFrame(dc);
       assert.ok(f.line === bumpLine || f.line === callLine, `reverse step in stopped at line ${f.line}`);
     }
     assert.equal(f.line, bumpLine, 'reverse step in entered bump');
     assert.equal(await u32('call_j'), 2);
     // Out: back to the moment of the call's line instance in the caller (iteration 2).
-    await act(() => dc.customRequest('vmm/reverseStepOut', { threadId: 1 }));
-    assert.equal((await top()).line, callLine);
+    await stopAfter(dc, () => dc.customRequest('vmm/reverseStepOut', { threadId: 1 }));
+    assert.equal((await topFrame(dc)).line, callLine);
     assert.equal(await register(dc, 'eip'), atCall);
     assert.equal(await u32('call_j'), 2);
     assert.equal(await u32('call_sum'), 3);
@@ -133,14 +113,14 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
     await runToLine(lineOf('rep_work();'));
     const rep = await insnIn('rep_work', /rep movs/);
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: hex8(rep) }] });
-    await act(() => dc.continueRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
     assert.equal(await register(dc, 'eip'), rep);
     assert.equal(await register(dc, 'ecx'), 64);
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });
-    for (let k = 0; k < 3; k++) await act(() => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+    for (let k = 0; k < 3; k++) await stopAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(await register(dc, 'ecx'), 61);
     const esi = await register(dc, 'esi');
-    await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(await register(dc, 'eip'), rep);
     assert.equal(await register(dc, 'ecx'), 62);
     assert.equal(await register(dc, 'esi'), esi - 1);
@@ -151,17 +131,17 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
     const rep = await insnIn('rep_out', /rep outs/);
     const afterRep = (await dc.customRequest('disassemble', { memoryReference: hex8(rep), instructionCount: 2 }) as DebugProtocol.DisassembleResponse).body!.instructions[1];
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: afterRep.address }] });
-    await act(() => dc.continueRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
     assert.equal(await register(dc, 'eip'), Number(afterRep.address));
     assert.equal(await register(dc, 'ecx'), 0);
     const esi = await register(dc, 'esi');
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });
     // Each element of REP OUTSB is one exit and one instruction count: back one element at a time.
-    await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(await register(dc, 'eip'), rep);
     assert.equal(await register(dc, 'ecx'), 1);
     assert.equal(await register(dc, 'esi'), esi - 1);
-    await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(await register(dc, 'ecx'), 2);
   });
 
@@ -182,8 +162,8 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
         return Buffer.from(r.body!.data!, 'base64').readUInt32LE(0);
       };
       // The tenth tick (ticks = 10 on entry) comes in the spin loop; the first ones wake the HLT.
-      if (phase === 'spin') while (await tick() < 10) await act(() => dc.continueRequest({ threadId: 1 }));
-      else await act(() => dc.continueRequest({ threadId: 1 }));
+      if (phase === 'spin') while (await tick() < 10) await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
+      else await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
       assert.equal(await register(dc, 'eip'), t.symbols.irq0_handler);
       const esp = await register(dc, 'esp');
       const frame = await dc.customRequest('readMemory', { memoryReference: hex8(esp), count: 4 }) as DebugProtocol.ReadMemoryResponse;
@@ -191,7 +171,7 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
       const regs = await Promise.all(['eip', 'esp', 'eflags', 'eax'].map((r) => register(dc, r)));
       const ticks = await tick();
       await dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });
-      const back = await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+      const back = await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
       assert.equal(back.body.reason, 'step');
       const before = await register(dc, 'eip');
       assert.notEqual(before, t.symbols.irq0_handler, 'out of the handler');
@@ -199,7 +179,7 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
       assert.ok(inLoop.includes(before) || before < returnEip, `stepped back to ${hex8(before)}, interrupted at ${hex8(returnEip)}`);
       assert.equal(await tick(), ticks, 'the handler has not run yet');
       // Forward one instruction: the same interrupt is delivered at the same moment.
-      await act(() => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+      await stopAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
       assert.deepEqual(await Promise.all(['eip', 'esp', 'eflags', 'eax'].map((r) => register(dc, r))), regs);
     });
   }
@@ -214,13 +194,13 @@ describe('DAP: reverse stepping across one-line loops and repeated instructions'
     assert.match(first.body.text ?? '', /IO_INSTRUCTION/);
     const rep = await register(dc, 'eip');
     assert.equal(await register(dc, 'ecx'), 16);
-    for (let k = 0; k < 3; k++) await act(() => dc.continueRequest({ threadId: 1 }));
+    for (let k = 0; k < 3; k++) await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
     assert.equal(await register(dc, 'ecx'), 13, 'the fourth element');
-    const back = await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    const back = await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(back.body.reason, 'step');
     assert.equal(await register(dc, 'eip'), rep);
     assert.equal(await register(dc, 'ecx'), 13, 'the start of the element that exited');
-    const again = await act(() => dc.reverseContinueRequest({ threadId: 1 }));
+    const again = await stopAfter(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
     assert.match(again.body.text ?? '', /IO_INSTRUCTION/);
     assert.equal(await register(dc, 'ecx'), 14, 'the exit of the element before');
   });

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { collectOutput, guest, guestFrame, groupedVariables, launch, launchToEntry, newClient, scopeRef } from './helpers';
+import { collectOutput, guest, launch, launchToEntry, newClient, registerTexts, stopAfter } from './helpers';
 
 const MAIN_C = path.resolve('test/guests/demo/main.c');
 const lineOf = (text: string): number => fs.readFileSync(MAIN_C, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
@@ -17,16 +17,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmm-snap-sessions-'));
 let dc: DebugClient;
 let dc2: DebugClient | undefined;
 
-async function registers(c: DebugClient): Promise<Record<string, string>> {
-  const frame = await guestFrame(c);
-  const all = await groupedVariables(c, await scopeRef(c, frame.id, 'Registers'));
-  return Object.fromEntries(all.map((x) => [`${x.group}.${x.variable.name}`, x.variable.value]));
-}
-async function act(c: DebugClient, p: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = c.waitForEvent('stopped');
-  await p();
-  return (await stopped) as DebugProtocol.StoppedEvent;
-}
 async function history(c: DebugClient): Promise<{ start: number; end: number; now: number; exits: number }> {
   return (await c.customRequest('vmm/history') as DebugProtocol.Response).body as { start: number; end: number; now: number; exits: number };
 }
@@ -70,7 +60,7 @@ describe('DAP: snapshots across sessions (suspend, resume, restore, clone)', fun
     await demoAtPrimes(dc);
     const file = path.join(dir, 'suspend.vmmsnap');
     await dc.customRequest('vmm/snapshotSave', { path: file, note: 'at the primes' });
-    const atSave = await registers(dc);
+    const atSave = await registerTexts(dc);
     const n = (await history(dc)).now;
     assert.ok((await exits(dc)).count > 0, 'the first session logged exits before the snapshot');
     await dc.stop();
@@ -80,34 +70,34 @@ describe('DAP: snapshots across sessions (suspend, resume, restore, clone)', fun
     const stopped = dc.waitForEvent('stopped');
     await launch(dc, { image: guest('demo').path, snapshot: file, stopOnEntry: true });
     await stopped;
-    assert.deepEqual(await registers(dc), atSave);
+    assert.deepEqual(await registerTexts(dc), atSave);
     assert.match(out.text(), /resumed snapshot "at the primes" from suspend\.vmmsnap at instruction count \d+; recording continues from here: recorded history begins at the snapshot/);
     let h = await history(dc);
     assert.deepEqual([h.start, h.now], [n, n]);
     assert.equal((await exits(dc)).count, 0, 'no exits of another history');
-    const back = await act(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    const back = await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(back.body.reason, 'entry', 'nothing before the snapshot');
     // Recording goes on: run to a later line, then back to the snapshot's line by reverse continue.
     const crcLine = lineOf('kprintf("crc32(4 KiB)');
     await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: [{ line: crcLine }] });
-    await act(dc, () => dc.continueRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
     assert.equal(await line(dc), crcLine);
     h = await history(dc);
     assert.ok(h.end > n && h.start === n);
     const logged = await exits(dc);
     assert.ok(logged.count > 0 && logged.records.every((r) => r.icount >= n), 'exits after the snapshot are logged');
     await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: [{ line: lineOf('uint32_t primes = count_primes();') }] });
-    const rc = await act(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
+    const rc = await stopAfter(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
     assert.equal(rc.body.reason, 'breakpoint');
     assert.equal((await history(dc)).now, n);
-    assert.deepEqual(await registers(dc), atSave);
+    assert.deepEqual(await registerTexts(dc), atSave);
   });
 
   it('restore into another running session: the saved moment, a new history from there, the guest finishes as the original would', async () => {
     await demoAtPrimes(dc);
     const file = path.join(dir, 'restore.vmmsnap');
     await dc.customRequest('vmm/snapshotSave', { path: file });
-    const atSave = await registers(dc);
+    const atSave = await registerTexts(dc);
     const n = (await history(dc)).now;
     const reference = await runToEnd(dc, collectOutput(dc));
     assert.match(reference.stdout, /demo done/);
@@ -115,10 +105,10 @@ describe('DAP: snapshots across sessions (suspend, resume, restore, clone)', fun
     dc2 = newClient(); await dc2.start();
     const out = collectOutput(dc2);
     await launchToEntry(dc2, 'demo');
-    for (let k = 0; k < 3; k++) await act(dc2, () => dc2!.nextRequest({ threadId: 1, granularity: 'instruction' }));
-    await act(dc2, () => dc2!.customRequest('vmm/snapshotRestore', { path: file }));
+    for (let k = 0; k < 3; k++) await stopAfter(dc2, () => dc2!.nextRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc2, () => dc2!.customRequest('vmm/snapshotRestore', { path: file }));
     assert.match(out.text(), /restored snapshot "instruction count \d+" \(instruction count \d+\); recorded history starts here/);
-    assert.deepEqual(await registers(dc2), atSave);
+    assert.deepEqual(await registerTexts(dc2), atSave);
     const h = await history(dc2);
     assert.deepEqual([h.start, h.now, h.end], [n, n, n]);
     assert.equal((await exits(dc2)).count, 0);
@@ -134,14 +124,14 @@ describe('DAP: snapshots across sessions (suspend, resume, restore, clone)', fun
     const n = (await history(dc)).now;
     const crcLine = lineOf('kprintf("crc32(4 KiB)');
     await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: [{ line: crcLine }] });
-    await act(dc, () => dc.continueRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
     const later = await exits(dc);
     assert.ok(later.records.some((r) => r.icount > n), 'exits after the snapshot moment were logged');
-    await act(dc, () => dc.customRequest('vmm/snapshotRestore', { path: file }));
+    await stopAfter(dc, () => dc.customRequest('vmm/snapshotRestore', { path: file }));
     const h = await history(dc);
     assert.deepEqual([h.start, h.now, h.end], [n, n, n]);
     assert.equal((await exits(dc)).count, 0, 'the exits of the discarded future are gone');
-    await act(dc, () => dc.continueRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.continueRequest({ threadId: 1 }));
     assert.equal(await line(dc), crcLine);
     const again = await exits(dc);
     assert.equal(again.count, later.records.filter((r) => r.icount >= n).length, 'logged again from the snapshot on');
@@ -152,17 +142,17 @@ describe('DAP: snapshots across sessions (suspend, resume, restore, clone)', fun
     const out1 = collectOutput(dc);
     const file = path.join(dir, 'clone.vmmsnap');
     await dc.customRequest('vmm/snapshotSave', { path: file });
-    const atSave = await registers(dc);
+    const atSave = await registerTexts(dc);
     dc2 = newClient(); await dc2.start();
     const out2 = collectOutput(dc2);
     const stopped = dc2.waitForEvent('stopped');
     await launch(dc2, { image: guest('demo').path, snapshot: file, stopOnEntry: true, name: 'demo (clone)' });
     await stopped;
-    assert.deepEqual(await registers(dc2), atSave);
+    assert.deepEqual(await registerTexts(dc2), atSave);
     // The clone steps on; the original stays where it was.
-    for (let k = 0; k < 5; k++) await act(dc2, () => dc2!.nextRequest({ threadId: 1 }));
-    assert.notDeepEqual(await registers(dc2), atSave);
-    assert.deepEqual(await registers(dc), atSave);
+    for (let k = 0; k < 5; k++) await stopAfter(dc2, () => dc2!.nextRequest({ threadId: 1 }));
+    assert.notDeepEqual(await registerTexts(dc2), atSave);
+    assert.deepEqual(await registerTexts(dc), atSave);
     const a = await runToEnd(dc, out1);
     const b = await runToEnd(dc2, out2);
     assert.equal(b.code, a.code);

@@ -7,21 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { collectOutput, expectError, guest, guestFrame, groupedVariables, launch, launchToEntry, newClient, scopeRef } from './helpers';
+import { collectOutput, expectError, guest, launch, launchToEntry, newClient, registerTexts, stopAfter } from './helpers';
 
 let dc: DebugClient;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vmm-snap-'));
 
-async function registers(): Promise<Record<string, string>> {
-  const frame = await guestFrame(dc);
-  const all = await groupedVariables(dc, await scopeRef(dc, frame.id, 'Registers'));
-  return Object.fromEntries(all.map((x) => [`${x.group}.${x.variable.name}`, x.variable.value]));
-}
-async function act(p: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = dc.waitForEvent('stopped');
-  await p();
-  return (await stopped) as DebugProtocol.StoppedEvent;
-}
 async function icount(): Promise<number> {
   return ((await dc.customRequest('vmm/history')) as DebugProtocol.Response).body.now as number;
 }
@@ -34,16 +24,16 @@ describe('DAP: snapshot files', function () {
 
   it('save, run on, restore: the registers of the saved moment; a bad file changes nothing', async () => {
     await launchToEntry(dc, 'hello');
-    for (let k = 0; k < 5; k++) await act(() => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+    for (let k = 0; k < 5; k++) await stopAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
     const file = path.join(dir, 'hello.vmmsnap');
     const saved = await dc.customRequest('vmm/snapshotSave', { path: file, note: 'five in' }) as DebugProtocol.Response;
     assert.equal(saved.body.path, file);
     assert.ok(fs.statSync(file).size > 1000);
-    const atSave = await registers();
+    const atSave = await registerTexts(dc);
     const n = await icount();
-    for (let k = 0; k < 5; k++) await act(() => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
-    assert.notDeepEqual(await registers(), atSave);
-    const after = await registers();
+    for (let k = 0; k < 5; k++) await stopAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+    assert.notDeepEqual(await registerTexts(dc), atSave);
+    const after = await registerTexts(dc);
     // Corrupt and foreign files: refused, the VM and the files unchanged.
     const corrupt = path.join(dir, 'corrupt.vmmsnap');
     const bytes = fs.readFileSync(file); bytes[bytes.length >> 1] ^= 0x5a; fs.writeFileSync(corrupt, bytes);
@@ -53,30 +43,30 @@ describe('DAP: snapshot files', function () {
     assert.match(await expectError(dc.customRequest('vmm/snapshotRestore', { path: foreign })), /not a vmm-debug snapshot/);
     assert.match(await expectError(dc.customRequest('vmm/snapshotRestore', { path: path.join(dir, 'missing') })), /cannot read .*no such file/);
     assert.equal(fs.readFileSync(foreign, 'utf8'), 'hello, this is not a snapshot at all');
-    assert.deepEqual(await registers(), after);
+    assert.deepEqual(await registerTexts(dc), after);
     // The real one.
     const out = collectOutput(dc);
-    await act(() => dc.customRequest('vmm/snapshotRestore', { path: file }));
+    await stopAfter(dc, () => dc.customRequest('vmm/snapshotRestore', { path: file }));
     assert.match(out.text(), /restored snapshot "five in"/);
-    assert.deepEqual(await registers(), atSave);
+    assert.deepEqual(await registerTexts(dc), atSave);
     assert.equal(await icount(), n);
   });
 
   it('a new session launched from the snapshot (resume / clone) continues from that moment', async () => {
     const info = guest('hello');
     await launchToEntry(dc, 'hello');
-    for (let k = 0; k < 7; k++) await act(() => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+    for (let k = 0; k < 7; k++) await stopAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
     const file = path.join(dir, 'clone.vmmsnap');
     await dc.customRequest('vmm/snapshotSave', { path: file });
-    const atSave = await registers();
+    const atSave = await registerTexts(dc);
     await dc.stop();
     dc = newClient(); await dc.start();
     const stopped = dc.waitForEvent('stopped');
     await launch(dc, { image: info.path, snapshot: file, stopOnEntry: true });
     await stopped;
-    assert.deepEqual(await registers(), atSave);
+    assert.deepEqual(await registerTexts(dc), atSave);
     // History starts at the snapshot: one step back from there reports the start.
-    const back = await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    const back = await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(back.body.reason, 'entry');
   });
 

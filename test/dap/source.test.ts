@@ -2,39 +2,22 @@
 // assembly (hello/hello.s) bound through the DWARF line tables, function breakpoints, stepping by
 // line (over, in, out) and by instruction, and call stacks by the frame-pointer chain.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { guest, launch, newClient } from './helpers';
+import { guest, launch, launchToLines, lineOf, newClient } from './helpers';
 
 const MAIN_C = path.resolve('test/guests/demo/main.c');
 const PAGING_C = path.resolve('test/guests/lib/paging.c');
 const HELLO_S = path.resolve('test/guests/hello/hello.s');
 
-/** 1-based line of the first line of `file` containing `text`. */
-function lineOf(file: string, text: string): number {
-  const n = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
-  assert.ok(n >= 0, `"${text}" not found in ${file}`);
-  return n + 1;
-}
 
 async function frames(dc: DebugClient): Promise<DebugProtocol.StackFrame[]> {
   return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames;
 }
 
 /** Launches `name` (no stop on entry) with source breakpoints on `lines` of `file`; waits for the first stop. */
-async function runToLine(dc: DebugClient, name: string, file: string, lines: number[]): Promise<{
-  stopped: DebugProtocol.StoppedEvent; bps: DebugProtocol.Breakpoint[];
-}> {
-  let bps: DebugProtocol.Breakpoint[] = [];
-  const stoppedP = dc.waitForEvent('stopped');
-  await launch(dc, { type: 'vmm', request: 'launch', name, image: guest(name).path, stopOnEntry: false }, async () => {
-    const r = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: lines.map((line) => ({ line })) });
-    bps = r.body.breakpoints;
-  });
-  return { stopped: (await stoppedP) as DebugProtocol.StoppedEvent, bps };
-}
+const runToLine = (dc: DebugClient, name: string, file: string, lines: number[]): ReturnType<typeof launchToLines> => launchToLines(dc, name, file, lines);
 
 async function stepAndWait(dc: DebugClient, kind: 'next' | 'stepIn' | 'stepOut', granularity?: DebugProtocol.SteppingGranularity): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent('stopped');

@@ -2,43 +2,21 @@
 // C line (and over the call on the line before), reverse step in / out (custom requests), reverse
 // continue to the last write of a watched variable ("who wrote this"), conditions decided going back.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { guest, hex8, launch, newClient, register } from './helpers';
+import { guest, hex8, launchToLines, lineOf, newClient, readU32, register, stopAfter, topFrame } from './helpers';
 
 const MAIN_C = path.resolve('test/guests/demo/main.c');
 const PAGING_C = path.resolve('test/guests/lib/paging.c');
 
-function lineOf(file: string, text: string): number {
-  const n = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
-  assert.ok(n >= 0, `"${text}" not found in ${file}`);
-  return n + 1;
-}
-
 let dc: DebugClient;
 
-async function top(): Promise<DebugProtocol.StackFrame> {
-  return (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
-}
-async function act(p: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
-  const stopped = dc.waitForEvent('stopped');
-  await p();
-  return (await stopped) as DebugProtocol.StoppedEvent;
-}
+/** Runs the demo to the first of the source breakpoints on `lines` (with `watch`, every exit filter off). */
 async function runToLine(lines: number[], watch?: boolean): Promise<DebugProtocol.StoppedEvent> {
-  const stoppedP = dc.waitForEvent('stopped');
-  await launch(dc, { type: 'vmm', request: 'launch', name: 'demo', image: guest('demo').path, stopOnEntry: false }, async () => {
-    await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: lines.map((line) => ({ line })) });
-    if (watch) await dc.setExceptionBreakpointsRequest({ filters: [] });
-  });
-  return (await stoppedP) as DebugProtocol.StoppedEvent;
+  return (await launchToLines(dc, 'demo', MAIN_C, lines, { noExceptionFilters: watch })).stopped;
 }
-async function u32(address: number): Promise<number> {
-  const r = await dc.customRequest('readMemory', { memoryReference: hex8(address), count: 4 }) as DebugProtocol.ReadMemoryResponse;
-  return Buffer.from(r.body!.data!, 'base64').readUInt32LE(0);
-}
+const u32 = (address: number): Promise<number> => readU32(dc, address);
 
 describe('DAP: time travel by source line and to data breakpoints', function () {
   this.timeout(90_000);
@@ -49,26 +27,26 @@ describe('DAP: time travel by source line and to data breakpoints', function () 
     const first = lineOf(MAIN_C, 'kprintf("vmm-debug demo guest\\n")');
     const callLine = lineOf(MAIN_C, 'paging_enable_identity_16m();');
     await runToLine([first]);
-    assert.equal((await top()).line, first);
+    assert.equal((await topFrame(dc)).line, first);
     await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: [] });
     const esp = await register(dc, 'esp'), eip = await register(dc, 'eip');
-    await act(() => dc.nextRequest({ threadId: 1 }));
-    assert.notEqual((await top()).line, first);
-    const back = await act(() => dc.stepBackRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
+    assert.notEqual((await topFrame(dc)).line, first);
+    const back = await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1 }));
     assert.equal(back.body.reason, 'step');
-    assert.equal((await top()).line, first);
+    assert.equal((await topFrame(dc)).line, first);
     assert.equal(await register(dc, 'eip'), eip);
     assert.equal(await register(dc, 'esp'), esp);
     // Once more: over paging_enable_identity_16m (it does not stop in paging.c) to the line of the call.
-    await act(() => dc.stepBackRequest({ threadId: 1 }));
-    const f = await top();
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1 }));
+    const f = await topFrame(dc);
     assert.equal(f.source?.path, MAIN_C);
     assert.equal(f.line, callLine);
     // By instruction it is one instruction.
-    await act(() => dc.nextRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
     const before = await register(dc, 'eip');
-    await act(() => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
-    await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(await register(dc, 'eip'), before);
   });
 
@@ -76,11 +54,11 @@ describe('DAP: time travel by source line and to data breakpoints', function () 
     const first = lineOf(MAIN_C, 'kprintf("vmm-debug demo guest\\n")');
     const callLine = lineOf(MAIN_C, 'paging_enable_identity_16m();');
     await runToLine([first]);
-    await act(() => dc.customRequest('vmm/reverseStepIn', { threadId: 1 }));
-    const inner = await top();
+    await stopAfter(dc, () => dc.customRequest('vmm/reverseStepIn', { threadId: 1 }));
+    const inner = await topFrame(dc);
     assert.equal(inner.source?.path, PAGING_C, `stopped in ${inner.source?.path}:${inner.line}`);
-    await act(() => dc.customRequest('vmm/reverseStepOut', { threadId: 1 }));
-    const out = await top();
+    await stopAfter(dc, () => dc.customRequest('vmm/reverseStepOut', { threadId: 1 }));
+    const out = await topFrame(dc);
     assert.equal(out.source?.path, MAIN_C);
     assert.equal(out.line, callLine);
   });
@@ -91,23 +69,23 @@ describe('DAP: time travel by source line and to data breakpoints', function () 
     const set = lineOf(MAIN_C, 'vmcall_expect_ud = 1;');
     const target = guest('demo').symbols.vmcall_expect_ud ?? 0x0010c7d4;
     await runToLine([after], true);
-    assert.equal((await top()).line, after);
+    assert.equal((await topFrame(dc)).line, after);
     assert.equal(await u32(target), 0);
     await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: [] });
     const wp = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: `gva:${hex8(target)}:4`, accessType: 'write' }] });
     assert.equal(wp.body.breakpoints[0].verified, true);
-    const hit = await act(() => dc.reverseContinueRequest({ threadId: 1 }));
+    const hit = await stopAfter(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
     assert.equal(hit.body.reason, 'data breakpoint');
     assert.deepEqual(hit.body.hitBreakpointIds, [wp.body.breakpoints[0].id]);
-    assert.equal((await top()).line, clear, 'the writing instruction is on the line that clears it');
+    assert.equal((await topFrame(dc)).line, clear, 'the writing instruction is on the line that clears it');
     assert.equal(await u32(target), 1, 'before the write: the old value');
-    await act(() => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1, granularity: 'instruction' }));
     assert.equal(await u32(target), 0, 'after the write: the new value');
     // The write before that one: the store of 1.
-    await act(() => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
-    const again = await act(() => dc.reverseContinueRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1, granularity: 'instruction' }));
+    const again = await stopAfter(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
     assert.equal(again.body.reason, 'data breakpoint');
-    assert.equal((await top()).line, set);
+    assert.equal((await topFrame(dc)).line, set);
     assert.equal(await u32(target), 0);
   });
 
@@ -119,9 +97,9 @@ describe('DAP: time travel by source line and to data breakpoints', function () 
     await dc.setBreakpointsRequest({ source: { path: MAIN_C }, breakpoints: [] });
     // The condition is evaluated at the hit (after the write): only the store of 1 qualifies.
     await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: `gva:${hex8(target)}:4`, accessType: 'write', condition: `*(u32*)${hex8(target)} == 1` }] });
-    const hit = await act(() => dc.reverseContinueRequest({ threadId: 1 }));
+    const hit = await stopAfter(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
     assert.equal(hit.body.reason, 'data breakpoint');
-    assert.equal((await top()).line, set);
+    assert.equal((await topFrame(dc)).line, set);
   });
 
   it('the Debug Console answers `exits reason=CPUID`; travelling to a logged exit lands on its instruction', async () => {
@@ -139,7 +117,7 @@ describe('DAP: time travel by source line and to data breakpoints', function () 
     const body = tl.body as { history: { start: number; end: number; now: number }; series: { total: number; lanes: { reasonName: string }[] } };
     assert.ok(body.series.lanes.some((l) => l.reasonName === 'CPUID'));
     assert.ok(body.history.end >= last.icount);
-    await act(() => dc.customRequest('vmm/gotoIcount', { icount: last.icount, threadId: 1 }));
+    await stopAfter(dc, () => dc.customRequest('vmm/gotoIcount', { icount: last.icount, threadId: 1 }));
     const h = await dc.customRequest('vmm/history') as DebugProtocol.Response;
     assert.equal((h.body as { now: number }).now, last.icount);
     const eip = await register(dc, 'eip');

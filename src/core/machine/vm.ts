@@ -245,7 +245,9 @@ export class Vm {
     if (this.vmm.vcpus.length > 1) {
       // Several vCPUs: the others run their turns meanwhile, so a step never changes the schedule.
       s = this.safely(vcpu, () => this.vmm.sched.step(vcpu));
-      this.timeline?.afterMove(s, s?.kind === 'step' && v.inGuest && !v.pendingExit && v.cpu.icount !== start);
+      // Every scheduler step ends where a run's budget would (smpScheduler.run): a clean state, even
+      // with `vcpu` halted while another vCPU is about to run (docs/adr/0018).
+      this.timeline?.afterMove(s, s?.kind === 'step');
       return s ?? { kind: 'step', vcpu };
     }
     for (let k = 0; k < 64; k++) {
@@ -518,10 +520,10 @@ export class Vm {
   }
 
   /** The whole VM as a snapshot file's bytes. */
-  saveSnapshot(note = ''): Uint8Array { return saveSnapshot({ host: this.vmm.host, components: () => this.stateComponents() }, note); }
+  saveSnapshot(note = ''): Uint8Array { return saveSnapshot({ host: this.vmm.host, vmm: this.vmm, components: () => this.stateComponents() }, note); }
   /** Replace this VM's state with a snapshot's (SnapshotError, VM unchanged, when it does not fit). History restarts there. */
   loadSnapshot(bytes: Uint8Array): { note: string } {
-    const r = loadSnapshot({ host: this.vmm.host, components: () => this.stateComponents() }, bytes);
+    const r = loadSnapshot({ host: this.vmm.host, vmm: this.vmm, components: () => this.stateComponents() }, bytes);
     this.vmm.exitLog.restartAtCursor(); // history begins at the snapshot: so does the exit log
     if (this.timeline) { const o = { budgetBytes: this.timeline.budgetBytes }; this.timeline = null; this.startRecording(o); }
     return r;

@@ -10,9 +10,16 @@ import { PAGE_SIZE } from '../hw/physMem';
 import { StateFormatError, StateReader, StateWriter } from './stateIo';
 import { invalidateCode, loadComponent, saveComponent, type MachineState } from './machineState';
 import { Fnv32x2 } from './stateHash';
+import type { Vmm } from '../vmm/vmm';
+import { applyTlbs, readTlbs, writeTlbs, type SavedTlb } from './tlbState';
 
 export const SNAPSHOT_MAGIC = 'VMMDSNAP';
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
+/** The format versions this build reads (1: before the TLBs were saved). */
+const READABLE_VERSIONS = [1, 2];
+
+/** The machine as a snapshot sees it: the components, host memory and (for the TLBs) the VMM. */
+export interface SnapshotMachine extends MachineState { readonly vmm?: Vmm; }
 
 export class SnapshotError extends StateFormatError { override name = 'SnapshotError'; }
 
@@ -27,7 +34,7 @@ function isZeroPage(i32: Int32Array, page: number): boolean {
   return true;
 }
 
-export function saveSnapshot(m: MachineState, note = ''): Uint8Array {
+export function saveSnapshot(m: SnapshotMachine, note = ''): Uint8Array {
   const w = new StateWriter();
   for (let k = 0; k < 8; k++) w.u8(SNAPSHOT_MAGIC.charCodeAt(k));
   w.u32(SNAPSHOT_FORMAT_VERSION);
@@ -41,6 +48,7 @@ export function saveSnapshot(m: MachineState, note = ''): Uint8Array {
   for (let p = 0, n = host.size / PAGE_SIZE; p < n; p++) if (!isZeroPage(host.i32, p)) pages.push(p);
   w.u32(pages.length);
   for (const p of pages) { w.u32(p); w.bytes(host.u8.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)); }
+  if (m.vmm) writeTlbs(w, m.vmm); else w.u32(0);
   const body = w.finish();
   const out = new Uint8Array(body.length + 4);
   out.set(body);
@@ -48,7 +56,7 @@ export function saveSnapshot(m: MachineState, note = ''): Uint8Array {
   return out;
 }
 
-interface ParsedSnapshot { note: string; components: { name: string; blob: Uint8Array }[]; hostSize: number; pages: { page: number; data: Uint8Array }[]; }
+interface ParsedSnapshot { version: number; note: string; components: { name: string; blob: Uint8Array }[]; hostSize: number; pages: { page: number; data: Uint8Array }[]; tlbs?: SavedTlb[]; }
 
 export function parseSnapshot(bytes: Uint8Array): ParsedSnapshot {
   if (bytes.length < 16) throw new SnapshotError(`not a vmm-debug snapshot (${bytes.length} bytes is too short)`);
@@ -57,7 +65,7 @@ export function parseSnapshot(bytes: Uint8Array): ParsedSnapshot {
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
-  if (version !== SNAPSHOT_FORMAT_VERSION) throw new SnapshotError(`snapshot format version ${version} is not supported (this build reads version ${SNAPSHOT_FORMAT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(version)) throw new SnapshotError(`snapshot format version ${version} is not supported (this build reads versions ${READABLE_VERSIONS.join(' and ')})`);
   const end = bytes.length - 4;
   if (dv.getUint32(end, true) !== checksum(bytes, end)) throw new SnapshotError('snapshot is corrupt (checksum mismatch): truncated or modified file');
   try {
@@ -75,17 +83,20 @@ export function parseSnapshot(bytes: Uint8Array): ParsedSnapshot {
       if (data.length !== PAGE_SIZE || page >= hostSize / PAGE_SIZE) throw new SnapshotError(`bad memory page record ${k}`);
       pages.push({ page, data });
     }
-    if (!r.done) throw new SnapshotError('trailing bytes after the memory pages');
-    return { note, components, hostSize, pages };
+    const tlbs = version >= 2 ? readTlbs(r, hostSize) : undefined;
+    if (!r.done) throw new SnapshotError(`trailing bytes after the ${version >= 2 ? 'TLBs' : 'memory pages'}`);
+    return { version, note, components, hostSize, pages, tlbs };
   } catch (e) {
     if (e instanceof SnapshotError) throw e;
     throw new SnapshotError(`snapshot is corrupt: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
-function apply(m: MachineState, s: ParsedSnapshot): void {
+function apply(m: SnapshotMachine, s: ParsedSnapshot): void {
   const cs = m.components();
   s.components.forEach((c, k) => loadComponent(cs[k], c.blob));
+  // After the CPUs (loading one flushes its TLB): a version 1 file leaves them empty.
+  if (m.vmm) applyTlbs(m.vmm, s.tlbs?.length ? s.tlbs : undefined);
   const host = m.host;
   host.u8.fill(0);
   for (const p of s.pages) host.u8.set(p.data, p.page * PAGE_SIZE);
@@ -99,7 +110,7 @@ function apply(m: MachineState, s: ParsedSnapshot): void {
  * Replace the machine's state with the snapshot's. Throws SnapshotError (the VM unchanged) when the
  * file is not a snapshot, is corrupt, comes from another format version, or does not fit this VM.
  */
-export function loadSnapshot(m: MachineState, bytes: Uint8Array): { note: string } {
+export function loadSnapshot(m: SnapshotMachine, bytes: Uint8Array): { note: string } {
   const s = parseSnapshot(bytes);
   const cs = m.components();
   if (s.hostSize !== m.host.size) throw new SnapshotError(`snapshot has ${s.hostSize / 1048576} MiB of host memory, this VM ${m.host.size / 1048576} MiB (launch with the same "memory")`);

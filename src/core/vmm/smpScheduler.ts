@@ -77,24 +77,42 @@ export class SmpScheduler {
     return null;
   }
 
-  /** Run all vCPUs for up to `budget` instructions in total. Returns a stop, or null when the budget ran out. */
+  /**
+   * A turn that retires nothing: `v`'s turn start (timers, signals) and VM entry, then, if the processor
+   * it entered is not active (waiting for SIPI), what running it would find (cpu.run checks the activity
+   * state before any instruction, so the one-instruction run executes nothing).
+   */
+  private settle(v: VCpu): StopEvent | null {
+    const s = this.turn(v, 0);
+    if (s || v.blocked || !v.inGuest || v.pendingExit || v.cpu.activity === 0) return s;
+    return this.vmm.run(v, 1);
+  }
+
+  /**
+   * Run all vCPUs for up to `budget` instructions in total. Returns a stop, or null when the budget ran out.
+   * The budget ends only where the next instruction is about to execute: the work that retires nothing
+   * (the next turn's timers and signals, a blocked vCPU's turn, an idle skip, the VM entry that injects)
+   * is done first, as a breakpoint there would see it. One state per instruction count, however the
+   * run is sliced or stepped (ADR 0014, docs/adr/0018); the schedule itself is unchanged.
+   */
   run(budget: number): StopEvent | null {
     const vcpus = this.vmm.vcpus, n = vcpus.length;
     const start = this.total();
     let blockedInARow = 0, idleSkips = 0;
     for (;;) {
       const done = this.total() - start;
-      if (done >= budget) return null;
       const v = vcpus[this.current];
       const before = v.cpu.icount;
       this.lastVcpu = v.id;
-      const s = this.turn(v, Math.min(this.quantum - this.used, budget - done));
+      // Budget spent: a zero-instruction turn (enters, retires nothing) to reach the next instruction.
+      const s = done >= budget ? this.settle(v) : this.turn(v, Math.min(this.quantum - this.used, budget - done));
       const ran = v.cpu.icount - before;
       this.used += ran;
       if (s) return s;
       if (ran > 0) { blockedInARow = 0; idleSkips = 0; }
       if (v.blocked && ran === 0) blockedInARow++;
       if (v.blocked || this.used >= this.quantum) this.next();
+      else if (this.total() - start >= budget) return null; // `v` is in the guest, its next instruction not begun
       if (blockedInARow >= n) {
         // Every vCPU is blocked: skip to the next deadline that can wake one of them.
         blockedInARow = 0;

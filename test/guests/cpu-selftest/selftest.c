@@ -16,20 +16,6 @@
  */
 #include "guest.h"
 
-/* ---- tests ---- */
-static int failures, passes;
-static void pass(const char *name) { passes++; kprintf("PASS %s\n", name); }
-__attribute__((format(printf, 2, 3))) static void fail(const char *name, const char *fmt, ...)
-{
-    va_list ap;
-    failures++;
-    kprintf("FAIL %s: ", name);
-    va_start(ap, fmt);
-    kvprintf(fmt, ap);
-    va_end(ap);
-    kprintf("\n");
-}
-
 /* ---- descriptors ---- */
 #define KCS 0x08
 #define KDS 0x10
@@ -661,6 +647,5 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     test_paging32();
     test_debug();
     test_pae();
-    kprintf("cpu-selftest: %d passed, %d failed\n", passes, failures);
-    guest_exit(failures ? 1 : 0);
+    test_summary_exit("cpu-selftest");
 }

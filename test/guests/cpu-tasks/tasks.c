@@ -11,19 +11,6 @@
  */
 #include "guest.h"
 
-static int failures, passes;
-static void pass(const char *name) { passes++; kprintf("PASS %s\n", name); }
-__attribute__((format(printf, 2, 3))) static void fail(const char *name, const char *fmt, ...)
-{
-    va_list ap;
-    failures++;
-    kprintf("FAIL %s: ", name);
-    va_start(ap, fmt);
-    kvprintf(fmt, ap);
-    va_end(ap);
-    kprintf("\n");
-}
-
 #define KCS 0x08
 #define KDS 0x10
 #define MAIN_TSS 0x18
@@ -122,7 +109,7 @@ static void load_tables(void)
 }
 
 /* ---- exceptions (vectors 0-31 but #DF) ---- */
-struct frame { uint32_t edi, esi, ebp, esp0, ebx, edx, ecx, eax, vector, error, eip, cs, eflags; };
+struct frame { uint32_t es, ds, edi, esi, ebp, esp0, ebx, edx, ecx, eax, vector, error, eip, cs, eflags; }; /* lib/isrStubs.s */
 volatile uint32_t fixup_eip;
 static volatile uint32_t exc_vector, exc_error, exc_eip, exc_count;
 void exception_handler(struct frame *f);
@@ -239,6 +226,5 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     test_tss16();
     test_double_fault_task_gate();
     test_checks();
-    kprintf("cpu-tasks: %d passed, %d failed\n", passes, failures);
-    guest_exit(failures ? 1 : 0);
+    test_summary_exit("cpu-tasks");
 }

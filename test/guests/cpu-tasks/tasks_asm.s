@@ -1,73 +1,14 @@
 /*
- * tasks_asm.s - the assembly half of the cpu-tasks guest: exception stubs
- * (vectors 0-31 but 8, which is a task gate) that build a frame and call
- * exception_handler(), and the code of the tasks the self-tests switch to:
- * task B (reached by JMP, JMPs back), task C (reached by CALL, IRETs back
- * through the previous-task link), the #DF task (reached through the IDT
- * task gate, error code on its stack) and the 16-bit-TSS task.
+ * tasks_asm.s - the assembly half of the cpu-tasks guest: the code of the
+ * tasks the self-tests switch to: task B (reached by JMP, JMPs back), task C
+ * (reached by CALL, IRETs back through the previous-task link), the #DF task
+ * (reached through the IDT task gate, error code on its stack) and the
+ * 16-bit-TSS task. The exception stubs (isr0-isr31, isr_common,
+ * isr_stub_table) are in test/guests/lib/isrStubs.s (vector 8 is a task gate
+ * here, so its stub is not used).
  */
-        .set KERNEL_DS, 0x10
         .set MAIN_TSS,  0x18
 
-        .text
-.macro ISR_NOERR n
-isr\n:  pushl   $0
-        pushl   $\n
-        jmp     isr_common
-.endm
-.macro ISR_ERR n
-isr\n:  pushl   $\n
-        jmp     isr_common
-.endm
-        ISR_NOERR 0
-        ISR_NOERR 1
-        ISR_NOERR 2
-        ISR_NOERR 3
-        ISR_NOERR 4
-        ISR_NOERR 5
-        ISR_NOERR 6
-        ISR_NOERR 7
-        ISR_ERR   8
-        ISR_NOERR 9
-        ISR_ERR   10
-        ISR_ERR   11
-        ISR_ERR   12
-        ISR_ERR   13
-        ISR_ERR   14
-        ISR_NOERR 15
-        ISR_NOERR 16
-        ISR_ERR   17
-        ISR_NOERR 18
-        ISR_NOERR 19
-        ISR_NOERR 20
-        ISR_ERR   21
-        ISR_NOERR 22
-        ISR_NOERR 23
-        ISR_NOERR 24
-        ISR_NOERR 25
-        ISR_NOERR 26
-        ISR_NOERR 27
-        ISR_NOERR 28
-        ISR_NOERR 29
-        ISR_ERR   30
-        ISR_NOERR 31
-
-isr_common:
-        pushal
-        pushl   %esp
-        call    exception_handler
-        addl    $4, %esp
-        popal
-        addl    $8, %esp
-        iretl
-
-        .section .rodata
-        .globl  isr_stub_table
-        .p2align 2
-isr_stub_table:
-        .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-        .long   isr\n
-        .endr
         .text
 
 /* Task B: entered by JMP to its TSS; records TR, EFLAGS and CR0, then JMPs back to the main task. */

@@ -18,7 +18,8 @@
 
 /* ---- IDT ---- */
 
-struct isr_frame {
+struct isr_frame {                                    /* built by lib/isrStubs.s */
+    uint32_t es, ds;                                  /* pushed by isr_common */
     uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax; /* pushal */
     uint32_t vector, error;                           /* pushed by the stub */
     uint32_t eip, cs, eflags;                         /* pushed by the CPU */
@@ -95,7 +96,7 @@ static void print_reg_chars(uint32_t r)
     }
 }
 
-static void fail(const char *what)
+static void demo_fail(const char *what)
 {
     kprintf("FAIL: %s\n", what);
     guest_exit(1);
@@ -150,7 +151,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
 
     kprintf("vmm-debug demo guest\n");
     if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
-        fail("bad multiboot magic");
+        demo_fail("bad multiboot magic");
     kprintf("demo: multiboot ok, paging on, CR3=0x%08x\n", read_cr3());
     if (mbi->flags & MULTIBOOT_INFO_MEMORY)
         kprintf("multiboot: mem_lower=%u KiB mem_upper=%u KiB\n", mbi->mem_lower, mbi->mem_upper);
@@ -179,7 +180,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     uint32_t primes = count_primes();
     kprintf("primes below %u: %u\n", PRIMES_BELOW, primes);
     if (primes != EXPECTED_PRIMES)
-        fail("prime count");
+        demo_fail("prime count");
 
     uint32_t x = 1;
     for (uint32_t i = 0; i < CRC_BUF_SIZE; i++) {
@@ -189,7 +190,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     uint32_t crc = crc32(crc_buf, CRC_BUF_SIZE);
     kprintf("crc32(4 KiB): 0x%08x\n", crc);
     if (crc != EXPECTED_CRC32)
-        fail("crc32");
+        demo_fail("crc32");
 
     /* Whatever the hypercall prints lands between the brackets. */
     kprintf("vmcall putc: [");

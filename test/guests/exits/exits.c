@@ -13,21 +13,6 @@
  */
 #include "guest.h"
 
-/* ---- results ---- */
-static int failures, passes;
-static void pass(const char *name) { passes++; kprintf("PASS %s\n", name); }
-__attribute__((format(printf, 2, 3))) static void fail(const char *name, const char *fmt, ...)
-{
-    va_list ap;
-    failures++;
-    kprintf("FAIL %s: ", name);
-    va_start(ap, fmt);
-    kvprintf(fmt, ap);
-    va_end(ap);
-    kprintf("\n");
-}
-#define CHECK(name, cond, ...) do { if (cond) pass(name); else fail(name, __VA_ARGS__); } while (0)
-
 /* ---- descriptors ---- */
 #define KCS 0x08
 #define KDS 0x10
@@ -518,6 +503,5 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     churn(pv);
     test_com1_input();
 
-    kprintf("exits: %d passed, %d failed\n", passes, failures);
-    guest_exit(failures ? 1 : 0);
+    test_summary_exit("exits");
 }

@@ -96,6 +96,15 @@ __attribute__((noreturn)) void guest_exit(uint32_t value);
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 
+/* ---- results.c (linked into the self-test fixtures: cpu-selftest, cpu-tasks, exits) ---- */
+/* "PASS name" or "FAIL name: detail" lines on COM1, counted; test_summary_exit prints
+ * "<guest>: N passed, M failed" and exits 0 when none failed. */
+extern int test_passes, test_failures;
+void pass(const char *name);
+void fail(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define CHECK(name, cond, ...) do { if (cond) pass(name); else fail(name, __VA_ARGS__); } while (0)
+__attribute__((noreturn)) void test_summary_exit(const char *guest);
+
 /* ---- paging.c ---- */
 /* Identity-maps the first 16 MiB with 4 KiB pages (page directory and
  * page tables in .bss) and turns on CR0.PG | CR0.WP. */

@@ -1,21 +1,29 @@
 /*
- * isrStubs.s - exception stubs for vectors 0-31 shared by the C guests (cpu-selftest, exits): each
- * pushes a dummy error code where the CPU pushes none (SDM Vol. 3A Table 6-1), then its vector, saves
- * the general registers and DS/ES into a struct frame (test/guests/<guest>.c) and calls
- * exception_handler(frame); isr_stub_table lists the stubs for the IDT.
+ * isrStubs.s - exception stubs for vectors 0-31 shared by the C guests (demo, cpu-selftest, cpu-tasks,
+ * exits): each pushes a dummy error code where the CPU pushes none (SDM Vol. 3A Table 6-1), then its
+ * vector; isr_common saves the general registers and DS/ES, loads the kernel data segment and calls
+ * exception_handler(frame) with DF clear (as C code expects). The frame, lowest address first:
+ *   es, ds, edi, esi, ebp, esp, ebx, edx, ecx, eax (pushal), vector, error, eip, cs, eflags
+ * (then esp, ss when the exception came from CPL 3). The handler may edit it (EIP, EAX, EFLAGS) before
+ * isr_common returns with IRET. isr_stub_table[N] holds the address of stub N for the IDT.
  */
         .set KERNEL_DS, 0x10
 
         .text
 .macro ISR_NOERR n
+        .type   isr\n, @function
 isr\n:  pushl   $0
         pushl   $\n
         jmp     isr_common
+        .size   isr\n, . - isr\n
 .endm
 .macro ISR_ERR n
+        .type   isr\n, @function
 isr\n:  pushl   $\n
         jmp     isr_common
+        .size   isr\n, . - isr\n
 .endm
+        /* The CPU pushes an error code for 8, 10-14, 17, 21, 29, 30. */
         ISR_NOERR 0
         ISR_NOERR 1
         ISR_NOERR 2
@@ -49,21 +57,24 @@ isr\n:  pushl   $\n
         ISR_ERR   30
         ISR_NOERR 31
 
+        .type   isr_common, @function
 isr_common:
-        pushal
+        pushal                          /* edi esi ebp esp ebx edx ecx eax */
         pushl   %ds
         pushl   %es
         movw    $KERNEL_DS, %ax
         movw    %ax, %ds
         movw    %ax, %es
-        pushl   %esp
+        cld
+        pushl   %esp                    /* the frame */
         call    exception_handler
         addl    $4, %esp
         popl    %es
         popl    %ds
         popal
-        addl    $8, %esp
+        addl    $8, %esp                /* vector and error code */
         iretl
+        .size   isr_common, . - isr_common
 
         .section .rodata
         .globl  isr_stub_table

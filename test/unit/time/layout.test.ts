@@ -35,7 +35,7 @@ const PINNED: Record<string, [number, number]> = {
 };
 
 describe('time travel: snapshot layout versions', () => {
-  it('the snapshot container is format version 1', () => assert.equal(SNAPSHOT_FORMAT_VERSION, 1));
+  it('the snapshot container is format version 2', () => assert.equal(SNAPSHOT_FORMAT_VERSION, 2));
 
   it('each component layout matches its pinned version and length', () => {
     const m = JSON.parse(fs.readFileSync('build/guests/manifest.json', 'utf8')) as { name: string; path: string }[];

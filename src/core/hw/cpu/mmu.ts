@@ -19,7 +19,8 @@ const TLB_ALL = TLB_SR | TLB_SW | TLB_UR | TLB_UW | TLB_SX | TLB_UX;
 export const PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_I = 16;
 /** IA32_EFER.NXE (SDM Vol. 4 Table 2-2, MSR 0xC0000080 bit 11). */
 export const EFER_NXE = 0x800;
-const TLB_TRACK = 4096;
+/** Entries tracked for cheap flushes before the TLB counts as overflowed (flushes then clear it all). */
+export const TLB_TRACK = 4096;
 
 /** Result of an EPT walk that failed: the exit to take. */
 export interface EptFault {

@@ -95,8 +95,8 @@ export class VmxCpu implements NonRootHooks, EptWalker {
     return (this.proc & P.CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) && (this.proc2 & S.SECONDARY_EXEC_ENABLE_VPID) && this.vmcs
       ? this.vmcs.read(VMCS.VIRTUAL_PROCESSOR_ID) & 0xffff : 0;
   }
-  /** The VPID whose translations the TLB holds (0: none tagged; flushed at every entry and exit). */
-  private tlbVpid = 0;
+  /** The VPID whose translations the TLB holds (0: none tagged; flushed at every entry and exit). Saved with the TLB in snapshot files (time/tlbState.ts). */
+  tlbVpid = 0;
 
   /**
    * INVVPID in VMX root operation (SDM Vol. 3C 30.3 "INVVPID", 29.4.3.3): invalidate the linear and combined
