@@ -55,3 +55,20 @@ int serial_getc(void)
         sti_hlt();
     }
 }
+
+/* Has byte c arrived? Then drop everything received up to and including it and say so (the
+ * stress loop's Ctrl-C); bytes after it stay for the shell. */
+int serial_rx_take(int c)
+{
+    int found = 0;
+    cli();
+    for (u32 i = rx_tail; i != rx_head; i++) {
+        if (rxbuf[i % RXBUF] == (u8)c) {
+            rx_tail = i + 1;
+            found = 1;
+            break;
+        }
+    }
+    sti();
+    return found;
+}
