@@ -27,6 +27,10 @@ export interface TeachosRecordingResult {
   interval: number;
   forwardSeconds: number;
   forwardCpuSeconds: number;
+  /** Baseline in the same run: `baselineInstructions` after the first 10^7, without recording and with it (wall, process CPU). */
+  baselineInstructions: number;
+  baselineOff: { seconds: number; cpuSeconds: number };
+  baselineOn: { seconds: number; cpuSeconds: number };
   stepBackMedianMs: number;
   stepBackMaxMs: number;
   gotoMiddleMs: number;
@@ -35,23 +39,59 @@ export interface TeachosRecordingResult {
 
 const INSNS_PER_VIRTUAL_SECOND = 1e8; // devices/virtualClock.ts: INSNS_PER_US = 100
 
+const STRESS = new TextEncoder().encode('stress\n');
+
+/** Runs vm forward to icount n in adapter-like slices. */
+function runTo(vm: Vm, n: number, serial: () => string): void {
+  while (vm.icount < n) {
+    const s = vm.run(Math.min(2_000_000, n - vm.icount));
+    if (s) throw new Error(`teachos stopped at ${vm.icount}: ${JSON.stringify(s)}\n${serial().slice(-2000)}`);
+  }
+}
+
+function since(t0: number, c0: NodeJS.CpuUsage): { seconds: number; cpuSeconds: number } {
+  const c = process.cpuUsage(c0);
+  return { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+}
+
 /** Records `instructions` of teachos --smp 2 running `stress` and measures history and travel. */
 export function teachosRecordingBench(imagePath: string, instructions = 1e9): TeachosRecordingResult {
+  const image = fs.readFileSync(imagePath);
   let serial = '';
-  const vm = Vm.fromImage(fs.readFileSync(imagePath), imagePath, { smp: 2 }, {
+  const vm = Vm.fromImage(image, imagePath, { smp: 2 }, {
     serialOut: (_port: number, b: Uint8Array) => { for (const c of b) serial += String.fromCharCode(c); },
   });
   const tl = vm.startRecording();
-  vm.serialInput(0, new TextEncoder().encode('stress\n'));
-
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  while (vm.icount < instructions) {
-    const s = vm.run(Math.min(2_000_000, instructions - vm.icount)); // adapter-like slices
-    if (s) throw new Error(`teachos stopped at ${vm.icount}: ${JSON.stringify(s)}\n${serial.slice(-2000)}`);
+  vm.serialInput(0, STRESS);
+  // Baseline in the same run: the same boot and input without recording. Both VMs first run 10^7
+  // instructions (the host JIT warms up on the off VM, which goes first), then take turns by quarters
+  // over the next 10^8 (off, on, on, off: machine noise hits both alike); then the recorded VM runs on
+  // alone. Its forward figures count every instruction it ran, warm-up included.
+  const warmup = Math.min(1e7, instructions), baselineInstructions = Math.min(1e8, instructions - warmup);
+  let off: Vm | null = Vm.fromImage(image, imagePath, { smp: 2 }, { serialOut: () => undefined });
+  off.serialInput(0, STRESS);
+  runTo(off, warmup, () => '');
+  let t0 = performance.now(), c0 = process.cpuUsage();
+  runTo(vm, warmup, () => serial);
+  const warm = since(t0, c0);
+  const baselineOff = { seconds: 0, cpuSeconds: 0 }, baselineOn = { seconds: 0, cpuSeconds: 0 };
+  for (let q = 1; q <= 4; q++) {
+    for (const which of q % 2 ? [off, vm] : [vm, off]) {
+      t0 = performance.now();
+      c0 = process.cpuUsage();
+      runTo(which, warmup + Math.round((baselineInstructions * q) / 4), () => serial);
+      const d = since(t0, c0), acc = which === vm ? baselineOn : baselineOff;
+      acc.seconds += d.seconds;
+      acc.cpuSeconds += d.cpuSeconds;
+    }
   }
-  const forwardSeconds = (performance.now() - t0) / 1000;
-  const c = process.cpuUsage(c0);
+  off = null;
+  t0 = performance.now();
+  c0 = process.cpuUsage();
+  runTo(vm, instructions, () => serial);
+  const rest = since(t0, c0);
+  const forwardSeconds = warm.seconds + baselineOn.seconds + rest.seconds;
+  const forwardCpuSeconds = warm.cpuSeconds + baselineOn.cpuSeconds + rest.cpuSeconds;
 
   // The guest must have been doing the workload all along: rounds printed, none failed, no watchdog.
   const rounds = (serial.match(/^stress: round \d+ ok: /gm) ?? []).length;
@@ -83,7 +123,7 @@ export function teachosRecordingBench(imagePath: string, instructions = 1e9): Te
     instructions: end, machineSeconds: vm.vmm.clock.now() / INSNS_PER_VIRTUAL_SECOND, rounds,
     historyBytes: st.bytes, exitLogBytes: vm.vmm.exitLog.bytes, exitRecords: vm.vmm.exitLog.length,
     markBytes: after.markBytes, marks: after.marks, checkpoints: st.checkpoints, thinned: st.thinned, interval: st.interval,
-    forwardSeconds, forwardCpuSeconds: (c.user + c.system) / 1e6,
+    forwardSeconds, forwardCpuSeconds, baselineInstructions, baselineOff, baselineOn,
     stepBackMedianMs: lat[lat.length >> 1], stepBackMaxMs: lat[lat.length - 1], gotoMiddleMs, gotoEndMs,
   };
 }

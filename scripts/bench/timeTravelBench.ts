@@ -200,6 +200,7 @@ function teachosMarkdown(t: TeachosRecordingResult): string[] {
     '|---|---|',
     `| run | ${t.rounds} stress rounds, ${t.machineSeconds.toFixed(1)} s of machine time |`,
     `| forward with recording | ${(t.instructions / t.forwardSeconds / 1e6).toFixed(1)} MIPS (${t.forwardSeconds.toFixed(1)} s wall, ${t.forwardCpuSeconds.toFixed(1)} s process CPU) |`,
+    `| ${(t.baselineInstructions / 1e6).toFixed(0)}M instructions after the first 10M (stress rounds; by alternating quarters), recording off / on, wall / process CPU | ${t.baselineOff.seconds.toFixed(1)} / ${t.baselineOn.seconds.toFixed(1)} s = ${(t.baselineOn.seconds / t.baselineOff.seconds).toFixed(2)}x; ${t.baselineOff.cpuSeconds.toFixed(1)} / ${t.baselineOn.cpuSeconds.toFixed(1)} s = ${(t.baselineOn.cpuSeconds / t.baselineOff.cpuSeconds).toFixed(2)}x |`,
     `| history memory (checkpoints: page versions + state; target <= 64 MiB per 10^9) | ${mib(t.historyBytes)} MiB (${per1e9(t.historyBytes)} MiB per 10^9) |`,
     `| exit log | ${mib(t.exitLogBytes)} MiB, ${t.exitRecords.toLocaleString('en-US')} exits |`,
     `| replay marks (a cache, after the moves below) | ${mib(t.markBytes)} MiB, ${t.marks} marks |`,
