@@ -1,10 +1,10 @@
 /*
  * serialin.c - COM1 input: a ring of received bytes filled by the UART's receive interrupt
- * (16550A: IER bit 0 "received data available", which in FIFO mode also raises the character
- * timeout interrupt for bytes below the trigger level), routed as ISA IRQ 4 through the I/O APIC.
- * The self-test never enables it; the shell (shell.c) does. Bytes typed before the driver set the
- * UART up wait in the receiver buffer register: uart_init() drains them first (serial_rx_drain),
- * because enabling the FIFOs clears the receiver.
+ * (16550A: IER bit 0 "received data available"; the kernel leaves the FIFOs off, so one interrupt per
+ * byte - were they on, it would also raise the character timeout interrupt for bytes below the
+ * trigger level), routed as ISA IRQ 4 through the I/O APIC. The self-test never enables it; the
+ * shell (shell.c) does. A byte typed before the driver ran waits in the receiver buffer register
+ * (and holds back the next one): uart_init() moves it to the ring (serial_rx_drain).
  */
 #include "kernel.h"
 #include "x86.h"
