@@ -46,3 +46,27 @@ export function shellTranscript(stdout: string): string {
   const at = stdout.indexOf('teachos shell on COM1');
   return at < 0 ? '' : stdout.slice(at);
 }
+
+/** What the stress tests type (teachosStress.test.ts, teachosStressQemu.test.ts). */
+export const STRESS_INPUT = 'stress 5\nhalt\n';
+
+/**
+ * The stress workload's lines (kernel/stress.c): the header for `rounds` rounds on `smp` CPUs (or
+ * "until Ctrl-C"), the reap of the self-test's processes, one `ok` line per round with every process
+ * reaped, an empty table and the free pages of the allocator the same as before round 1 (no leak),
+ * and the summary. Returns the free-page count.
+ */
+export function assertStressRounds(stdout: string, rounds: number, smp: number): number {
+  const lines = stdout.split('\n');
+  const head = lines.findIndex((l) => l.startsWith('stress: ') && / cpu\(s\)/.test(l));
+  assert.ok(head >= 0, `no stress header line\n${stdout}`);
+  assert.match(lines[head], new RegExp(`^stress: (${rounds} rounds|rounds) of the self-test's processes on ${smp} cpu\\(s\\)`));
+  const before = /^stress: 6 processes reaped before round 1, (\d+) free pages$/.exec(lines[head + 1]);
+  assert.ok(before, `no reap line before round 1: "${lines[head + 1]}"\n${stdout}`);
+  const free = Number(before[1]);
+  assert.ok(free > 1000, `free pages ${free}`);
+  for (let k = 1; k <= rounds; k++)
+    assert.equal(lines[head + 1 + k], `stress: round ${k} ok: 6 processes reaped, 0 in the table, ${free} free pages`, `round ${k}\n${stdout}`);
+  assert.equal(lines[head + 2 + rounds], `stress: ${rounds} rounds, 0 failed`, stdout);
+  return free;
+}

@@ -36,7 +36,7 @@ describe('teachos shell on COM1 (serial input through the input log)', function 
     const expected = [
       'teachos shell on COM1 (help lists the commands)',
       'teachos> help', 'commands:',
-      /^ {2}help {12}this list$/, /^ {2}echo TEXT/, /^ {2}ps /, /^ {2}mem /, /^ {2}cpus /, /^ {2}selftest /, /^ {2}halt /,
+      /^ {2}help {12}this list$/, /^ {2}echo TEXT/, /^ {2}ps /, /^ {2}mem /, /^ {2}cpus /, /^ {2}selftest /, /^ {2}stress /, /^ {2}halt /,
       'teachos> echo hello from the input log', 'hello from the input log',
       'teachos> ps', 'PID NAME     STATE    EXIT',
       '  1    alpha   exited    0', '  2     beta   exited    0', '  3    gamma   exited    0',

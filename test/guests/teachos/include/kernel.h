@@ -128,6 +128,7 @@ pte_t *walk_pgdir(pde_t *pgdir, u32 va, int alloc);
 int map_page(pde_t *pgdir, u32 va, u32 pa, u32 perm);
 pde_t *setup_uvm(u32 *data_pa);
 int user_range_ok(pde_t *pgdir, u32 va, u32 len);
+void free_uvm(pde_t *pgdir);
 
 /* seg.c */
 void seg_init(void);
@@ -160,6 +161,7 @@ struct cpu *mycpu(void);
 int cpuid(void);
 
 /* ide.c */
+#define SCRATCH_LBA 2048                /* first sector of the image's scratch area (64 sectors) */
 int ide_init(void);
 int ide_rw(u32 lba, void *buf, int write);
 void ide_intr(void);
@@ -182,6 +184,10 @@ struct proc *proc_by_pid(int pid);
 void proc_tick(void);
 void proc_sleep_ticks(u32 n);
 int proc_live(void);
+void proc_run_until_idle(void);
+int proc_reap(void);
+int proc_slots_used(void);
+int workload_spawn(void);
 void proc_console(struct proc *p, const char *s, int n);
 extern struct spinlock ptable_lock;
 extern struct proc proc_table[NPROC];
@@ -199,6 +205,14 @@ extern volatile u32 shared_counter, cpus_counted, sched_go;
 void check(const char *name, int ok);
 void selftest_finish(void) __attribute__((noreturn));
 void selftest_report(void);
+#define WORKLOAD_CHECKS 5
+extern const char *const workload_check_names[WORKLOAD_CHECKS];
+void workload_checks(int ok[WORKLOAD_CHECKS]);
+
+/* stress.c: the self-test's process workload round after round (shell command / cmdline "stress") */
+void stress_note_cmdline_word(const char *word);
+int stress_cmdline_rounds(void);
+int stress_run(u32 rounds);
 
 /* serialin.c (COM1 receive interrupt) and shell.c (the COM1 shell after the self-test) */
 void serial_rx_drain(void);
@@ -206,6 +220,7 @@ void serial_intr(void);
 int serial_rx_pending(void);
 void serial_rx_enable(void);
 int serial_getc(void);
+int serial_rx_take(int c);
 void shell_note_cmdline(const char *cmdline);
 void shell_or_exit(int status) __attribute__((noreturn));
 extern char __kernel_end[];

@@ -11,13 +11,25 @@
 struct bootinfo boot_info;
 static u32 phys_end;                    /* end of usable RAM from 1 MiB, at most PHYS_TOP */
 u32 counter_expected(void);
-#define SCRATCH_LBA 2048                /* first sector of the image's scratch area */
 
 void user_alpha(void), user_beta(void), user_gamma(void);
 void user_spinner(void), user_watcher(void), user_faulter(void);
 
 /* Our boot sector left struct bootinfo at 0x1000; a Multiboot loader left its information
  * structure (Multiboot 0.6.96 section 3.3) at `info`: convert its memory map. Paging is off. */
+/* The six user processes of the self-test, in pid order (include/syscall.h PID_*); every stress
+ * round (stress.c) starts the same six again. Returns how many were created. */
+int workload_spawn(void)
+{
+    static const struct { const char *name; void (*entry)(void); } progs[] = {
+        { "alpha", user_alpha }, { "beta", user_beta }, { "gamma", user_gamma },
+        { "spinner", user_spinner }, { "watcher", user_watcher }, { "faulter", user_faulter },
+    };
+    int n = 0;
+    for (u32 i = 0; i < sizeof progs / sizeof progs[0]; i++) n += proc_create(progs[i].name, progs[i].entry) != 0;
+    return n;
+}
+
 static void take_boot_info(u32 magic, u32 info)
 {
     if (magic != MULTIBOOT_MAGIC) {
@@ -172,12 +184,7 @@ void kmain(u32 magic, u32 info)
     test_smp();
 
     cli();
-    proc_create("alpha", user_alpha);
-    proc_create("beta", user_beta);
-    proc_create("gamma", user_gamma);
-    proc_create("spinner", user_spinner);
-    proc_create("watcher", user_watcher);
-    proc_create("faulter", user_faulter);
+    workload_spawn();
     cprintf("processes: 6 created, scheduling on %d cpu(s)\n", ncpu);
     sched_go = 1;
     scheduler();

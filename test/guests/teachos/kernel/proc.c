@@ -13,7 +13,6 @@
 
 struct spinlock ptable_lock;
 struct proc proc_table[NPROC];
-static int next_pid = 1;
 static int rr_next;
 static int live;                        /* created and not yet exited */
 #define WATCHDOG_TICKS 1000             /* 10 s of machine time; a normal run needs a few ticks */
@@ -44,8 +43,12 @@ struct proc *proc_create(const char *name, void (*entry)(void))
     for (int i = 0; i < NPROC; i++)
         if (proc_table[i].state == UNUSED) { p = &proc_table[i]; break; }
     if (!p) { release(&ptable_lock); return 0; }
+    /* The lowest pid no process holds: the self-test's six get 1..6, and so does every round of
+     * the stress workload (stress.c), whose processes are reaped before the next round starts. */
+    int pid = 1;
+    while (proc_by_pid(pid)) pid++;
     p->state = EMBRYO;
-    p->pid = next_pid++;
+    p->pid = pid;
     release(&ptable_lock);
 
     p->name = name;
@@ -88,6 +91,27 @@ void forkret(void)
 
 int proc_live(void) { return live; }
 
+/* One turn of the scheduler loop: run the next RUNNABLE process after the cursor until it gives
+ * the CPU back. Caller holds ptable_lock. Returns the process that ran, or 0. */
+static struct proc *run_next(struct cpu *c)
+{
+    struct proc *run = 0;
+    for (int n = 0; n < NPROC; n++) {
+        struct proc *p = &proc_table[(rr_next + n) % NPROC];
+        if (p->state == RUNNABLE) { run = p; break; }
+    }
+    if (run) {
+        rr_next = (int)(run - proc_table + 1) % NPROC;
+        c->proc = run;
+        switch_uvm(run);
+        run->state = RUNNING;
+        swtch(&c->scheduler, run->context);
+        switch_kvm();
+        c->proc = 0;
+    }
+    return run;
+}
+
 void scheduler(void)
 {
     struct cpu *c = mycpu();
@@ -95,20 +119,8 @@ void scheduler(void)
     for (;;) {
         sti();
         acquire(&ptable_lock);
-        struct proc *run = 0;
-        for (int n = 0; n < NPROC; n++) {
-            struct proc *p = &proc_table[(rr_next + n) % NPROC];
-            if (p->state == RUNNABLE) { run = p; break; }
-        }
-        if (run) {
-            rr_next = (int)(run - proc_table + 1) % NPROC;
-            c->proc = run;
-            switch_uvm(run);
-            run->state = RUNNING;
-            swtch(&c->scheduler, run->context);
-            switch_kvm();
-            c->proc = 0;
-        } else if (c->id == 0 && live == 0 && sched_go) {
+        struct proc *run = run_next(c);
+        if (!run && c->id == 0 && live == 0 && sched_go) {
             release(&ptable_lock);
             selftest_finish();
         }
@@ -121,6 +133,56 @@ void scheduler(void)
         release(&ptable_lock);
         if (!run) sti_hlt();            /* idle until the next interrupt */
     }
+}
+
+/* CPU 0 from the shell (stress.c): schedule like scheduler() until every process has exited,
+ * then return. No watchdog here: a stress run may last as long as the user wants. */
+void proc_run_until_idle(void)
+{
+    cli();                              /* mycpu() wants interrupts off; the loop turns them on */
+    struct cpu *c = mycpu();
+    c->proc = 0;
+    for (;;) {
+        sti();
+        acquire(&ptable_lock);
+        struct proc *run = run_next(c);
+        if (!run && live == 0) {
+            release(&ptable_lock);
+            return;
+        }
+        release(&ptable_lock);
+        if (!run) sti_hlt();
+    }
+}
+
+/* xv6's wait() for every child at once: free each exited process's address space and kernel
+ * stack and clear its slot (the next proc_create starts from zeroes). The CPU that ran it has
+ * switched to the kernel page directory and off its kernel stack before it released
+ * ptable_lock (scheduler), so nothing uses them any more. Returns how many were reaped. */
+int proc_reap(void)
+{
+    int n = 0;
+    acquire(&ptable_lock);
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *p = &proc_table[i];
+        if (p->state != ZOMBIE) continue;
+        free_uvm(p->pgdir);
+        kfree(p->kstack);
+        memset(p, 0, sizeof *p);        /* state UNUSED */
+        n++;
+    }
+    release(&ptable_lock);
+    return n;
+}
+
+/* Process-table slots in use (any state but UNUSED). */
+int proc_slots_used(void)
+{
+    int n = 0;
+    acquire(&ptable_lock);
+    for (int i = 0; i < NPROC; i++) n += proc_table[i].state != UNUSED;
+    release(&ptable_lock);
+    return n;
 }
 
 /* Give the CPU back to scheduler(). Caller holds ptable_lock only and changed p->state. */
@@ -167,7 +229,8 @@ void proc_tick(void)
     release(&ptable_lock);
 }
 
-/* The process is done. It stays a ZOMBIE (with its exit code and console) for the report. */
+/* The process is done. It stays a ZOMBIE (with its exit code and console) for the report, or until
+ * proc_reap frees it (stress rounds). */
 void proc_exit(int code)
 {
     struct proc *p = myproc();

@@ -39,6 +39,37 @@ static struct proc *pp(int pid)
     return p && p->state == ZOMBIE ? p : 0;
 }
 
+const char *const workload_check_names[WORKLOAD_CHECKS] = {
+    "user_mode_syscalls", "user_sleep", "process_isolation", "timer_preemption", "user_page_fault",
+};
+
+/* What the six processes (workload_spawn) did, once all have exited and before they are reaped:
+ * one verdict per name above. The self-test prints them as checks; every stress round (stress.c)
+ * judges its processes with the same function. */
+void workload_checks(int ok[WORKLOAD_CHECKS])
+{
+    struct proc *w[3] = { pp(PID_ALPHA), pp(PID_BETA), pp(PID_GAMMA) };
+    int syscall_ok = 1, sleep_ok = 1, isol_ok = 1;
+    for (int i = 0; i < 3; i++) {
+        if (!w[i] || w[i]->killed || w[i]->out_len == 0) { syscall_ok = sleep_ok = isol_ok = 0; continue; }
+        int code = w[i]->exit_code;
+        if (code & (BAD_RING | BAD_PID | BAD_RESULT)) syscall_ok = 0;
+        if (code & BAD_SLEEP) sleep_ok = 0;
+        if (code & (BAD_FRESH | BAD_ISOL)) isol_ok = 0;
+        for (int j = 0; j < i; j++)
+            if (w[j] && w[j]->data_pa == w[i]->data_pa) isol_ok = 0;
+    }
+    ok[0] = syscall_ok;
+    ok[1] = sleep_ok;
+    ok[2] = isol_ok;
+
+    struct proc *spin = pp(PID_SPINNER), *watch = pp(PID_WATCHER);
+    ok[3] = spin && watch && spin->killed && !spin->faulted && spin->preempted > 0 && watch->exit_code == 0;
+
+    struct proc *f = pp(PID_FAULTER);
+    ok[4] = f && f->faulted == 14 + 1 && f->fault_addr == KERNEL_PHYS && f->fault_err == (PF_P | PF_U) && f->exit_code == -1;
+}
+
 void selftest_finish(void)
 {
     cprintf("processes: all finished; their consoles, in pid order:\n");
@@ -52,28 +83,9 @@ void selftest_finish(void)
     }
     cprintf("---\n");
 
-    struct proc *w[3] = { pp(PID_ALPHA), pp(PID_BETA), pp(PID_GAMMA) };
-    int syscall_ok = 1, sleep_ok = 1, isol_ok = 1;
-    for (int i = 0; i < 3; i++) {
-        if (!w[i] || w[i]->killed || w[i]->out_len == 0) { syscall_ok = sleep_ok = isol_ok = 0; continue; }
-        int code = w[i]->exit_code;
-        if (code & (BAD_RING | BAD_PID | BAD_RESULT)) syscall_ok = 0;
-        if (code & BAD_SLEEP) sleep_ok = 0;
-        if (code & (BAD_FRESH | BAD_ISOL)) isol_ok = 0;
-        for (int j = 0; j < i; j++)
-            if (w[j] && w[j]->data_pa == w[i]->data_pa) isol_ok = 0;
-    }
-    check("user_mode_syscalls", syscall_ok);
-    check("user_sleep", sleep_ok);
-    check("process_isolation", isol_ok);
-
-    struct proc *spin = pp(PID_SPINNER), *watch = pp(PID_WATCHER);
-    check("timer_preemption", spin && watch && spin->killed && !spin->faulted && spin->preempted > 0 &&
-                                  watch->exit_code == 0);
-
-    struct proc *f = pp(PID_FAULTER);
-    check("user_page_fault", f && f->faulted == 14 + 1 && f->fault_addr == KERNEL_PHYS &&
-                                 f->fault_err == (PF_P | PF_U) && f->exit_code == -1);
+    int ok[WORKLOAD_CHECKS];
+    workload_checks(ok);
+    for (int i = 0; i < WORKLOAD_CHECKS; i++) check(workload_check_names[i], ok[i]);
 
     /* Every CPU's own local APIC timer has been interrupting it (APs idle in hlt between). */
     int timers_ok = 1;

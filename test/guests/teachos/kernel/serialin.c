@@ -1,10 +1,10 @@
 /*
  * serialin.c - COM1 input: a ring of received bytes filled by the UART's receive interrupt
- * (16550A: IER bit 0 "received data available", which in FIFO mode also raises the character
- * timeout interrupt for bytes below the trigger level), routed as ISA IRQ 4 through the I/O APIC.
- * The self-test never enables it; the shell (shell.c) does. Bytes typed before the driver set the
- * UART up wait in the receiver buffer register: uart_init() drains them first (serial_rx_drain),
- * because enabling the FIFOs clears the receiver.
+ * (16550A: IER bit 0 "received data available"; the kernel leaves the FIFOs off, so one interrupt per
+ * byte - were they on, it would also raise the character timeout interrupt for bytes below the
+ * trigger level), routed as ISA IRQ 4 through the I/O APIC. The self-test never enables it; the
+ * shell (shell.c) does. A byte typed before the driver ran waits in the receiver buffer register
+ * (and holds back the next one): uart_init() moves it to the ring (serial_rx_drain).
  */
 #include "kernel.h"
 #include "x86.h"
@@ -54,4 +54,21 @@ int serial_getc(void)
         }
         sti_hlt();
     }
+}
+
+/* Has byte c arrived? Then drop everything received up to and including it and say so (the
+ * stress loop's Ctrl-C); bytes after it stay for the shell. */
+int serial_rx_take(int c)
+{
+    int found = 0;
+    cli();
+    for (u32 i = rx_tail; i != rx_head; i++) {
+        if (rxbuf[i % RXBUF] == (u8)c) {
+            rx_tail = i + 1;
+            found = 1;
+            break;
+        }
+    }
+    sti();
+    return found;
 }

@@ -14,11 +14,13 @@
 
 static int want_shell;
 
-/* From kmain (Multiboot path): the command line word "shell" asks for the shell. */
+/* From kmain (Multiboot path): the command line word "shell" asks for the shell, "stress" or
+ * "stress=N" for the stress workload (stress.c). */
 void shell_note_cmdline(const char *cmdline)
 {
     for (const char *p = cmdline; p && *p; p++) {
         if ((p == cmdline || p[-1] == ' ') && !memcmp(p, "shell", 5) && (p[5] == 0 || p[5] == ' ')) want_shell = 1;
+        if (p == cmdline || p[-1] == ' ') stress_note_cmdline_word(p);
     }
 }
 
@@ -40,6 +42,7 @@ static void cmd_help(void)
     cprintf("  mem             free pages of the kernel's allocator\n");
     cprintf("  cpus            the processors and their local APIC IDs\n");
     cprintf("  selftest        the self-test results again\n");
+    cprintf("  stress [N]      run the self-test's processes N rounds (none or 0: until Ctrl-C)\n");
     cprintf("  halt            end the VM through port 0xf4 (status: the self-test's)\n");
 }
 
@@ -54,7 +57,19 @@ static void cmd_ps(void)
     }
 }
 
-static void run_line(char *line, int status)
+/* `stress [N]`: N a decimal number of rounds, 0 or none = until Ctrl-C. -1 when not a number. */
+static int parse_rounds(const char *arg)
+{
+    if (!*arg) return 0;
+    int n = 0;
+    for (; *arg >= '0' && *arg <= '9'; arg++) {
+        if (n > 100000000) return -1;
+        n = n * 10 + (*arg - '0');
+    }
+    return *arg ? -1 : n;
+}
+
+static void run_line(char *line, int *status)
 {
     while (*line == ' ') line++;
     char *arg = line;
@@ -69,9 +84,13 @@ static void run_line(char *line, int status)
     else if (streq(line, "cpus")) {
         for (int i = 0; i < ncpu; i++) cprintf("cpu%d: local APIC ID %d, %s\n", i, cpus[i].apic_id, cpus[i].started ? "running" : "not started");
     } else if (streq(line, "selftest")) selftest_report();
-    else if (streq(line, "halt") || streq(line, "exit")) {
-        cprintf("teachos: halting (self-test status %d)\n", status);
-        vm_exit((u32)status);
+    else if (streq(line, "stress")) {
+        int n = parse_rounds(arg);
+        if (n < 0) cprintf("stress: \"%s\" is not a number of rounds (0 or none: until Ctrl-C)\n", arg);
+        else if (stress_run((u32)n) && *status == 0) *status = 1; /* a failed round fails the run */
+    } else if (streq(line, "halt") || streq(line, "exit")) {
+        cprintf("teachos: halting (self-test status %d)\n", *status);
+        vm_exit((u32)*status);
     } else cprintf("%s: unknown command (try help)\n", line);
 }
 
@@ -79,9 +98,17 @@ static void run_line(char *line, int status)
 void shell_or_exit(int status)
 {
     serial_rx_drain();                  /* input may have arrived after uart_init (it waits in the FIFO) */
-    if (!want_shell && !serial_rx_pending()) vm_exit((u32)status);
+    int stress = stress_cmdline_rounds();
+    if (!want_shell && !serial_rx_pending() && stress < 0) vm_exit((u32)status);
     serial_rx_enable();
     sti();
+    if (stress >= 0) {                  /* "stress" on the command line: no shell before it */
+        if (stress_run((u32)stress) && status == 0) status = 1;
+        if (stress > 0 && !want_shell) {
+            cprintf("teachos: halting (self-test status %d)\n", status);
+            vm_exit((u32)status);
+        }
+    }
     cprintf("teachos shell on COM1 (help lists the commands)\n");
     char line[LINE + 1];
     int prev = 0;
@@ -103,6 +130,6 @@ void shell_or_exit(int status)
         }
         line[n] = 0;
         cprintf("\n");
-        run_line(line, status);
+        run_line(line, &status);
     }
 }

@@ -14,8 +14,12 @@ void uart_init(void)
     outb(COM1 + 0, 0x01);               /* divisor 1: 115200 baud */
     outb(COM1 + 1, 0x00);
     outb(COM1 + 3, 0x03);               /* LCR: 8 data bits, no parity, 1 stop bit, DLAB=0 */
-    serial_rx_drain();                  /* keep what was typed ahead: enabling the FIFOs clears the receiver */
-    outb(COM1 + 2, 0xc7);               /* FCR: FIFOs on and cleared */
+    serial_rx_drain();                  /* keep what was typed ahead (the UART holds one byte) */
+    /* No FCR write: the FIFOs stay off. Turning them on clears the receiver (16550A datasheet: a
+     * change of FCR bit 0 resets both FIFOs), and a byte arriving between the drain above and that
+     * write was lost (QEMU, input on stdin: "stress" arrived as "sress"). Without FIFOs the UART
+     * takes the next byte only when the last one was read (QEMU's and our model's flow control), so
+     * typed-ahead input is never dropped; each byte raises its own receive interrupt. */
     outb(COM1 + 4, 0x03);               /* MCR: DTR, RTS */
 }
 

@@ -103,3 +103,21 @@ int user_range_ok(pde_t *pgdir, u32 va, u32 len)
     }
     return 1;
 }
+
+/*
+ * Free a process address space made by setup_uvm: its private pages (the writable user
+ * mappings), the page tables of its user PDEs, and the page directory. The shared code pages
+ * (read-only, inside the kernel image) and the kernel's page tables (the PDEs copied from
+ * kpgdir) stay. Nobody may run on pgdir any more.
+ */
+void free_uvm(pde_t *pgdir)
+{
+    for (int i = 0; i < 1024; i++) {
+        if (!(pgdir[i] & PTE_P) || pgdir[i] == kpgdir[i]) continue;
+        pte_t *pt = (pte_t *)PTE_ADDR(pgdir[i]);
+        for (int j = 0; j < 1024; j++)
+            if ((pt[j] & (PTE_P | PTE_W)) == (PTE_P | PTE_W)) kfree((void *)PTE_ADDR(pt[j]));
+        kfree(pt);
+    }
+    kfree(pgdir);
+}
