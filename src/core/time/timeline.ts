@@ -61,8 +61,8 @@ export const DEFAULT_HISTORY_BUDGET = 64 * 1024 * 1024;
  * fewer intermediate page versions (ADR 0013, ADR 0019).
  */
 export const DEFAULT_INTERVAL = 16_000_000, DEFAULT_MIN_INTERVAL = 4_000_000, DEFAULT_MAX_INTERVAL = 32_000_000;
-/** Live marks every 4M instructions: the first step back after running forward replays at most that. */
-export const DEFAULT_LIVE_MARK_SPACING = 4_000_000;
+/** Live marks every 8M instructions: the first step back after running forward replays at most that. */
+export const DEFAULT_LIVE_MARK_SPACING = 8_000_000;
 
 /** The outcome of a move in time: where the VM stopped, and words for the user when useful. */
 export interface TravelResult { stop: StopEvent; message?: string; }
