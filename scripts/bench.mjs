@@ -21,6 +21,7 @@ for (let k = 0; k < 3; k++) {
 const GUEST_INSNS = 524_994_499;
 
 await esbuild.build({ entryPoints: ['scripts/bench/main.ts'], bundle: true, platform: 'node', target: 'node20', outfile: 'build/bench/bench.js', logLevel: 'warning' });
+await esbuild.build({ entryPoints: ['scripts/bench/recordingOverheadChild.ts'], bundle: true, platform: 'node', target: 'node20', outfile: 'build/bench/recordingOverheadChild.js', logLevel: 'warning' });
 const insns = process.env.BENCH_INSNS ?? '50000000';
 must(spawnSync(process.execPath, ['--expose-gc', 'build/bench/bench.js', 'build/guests/cpuloop.elf', String(best), String(GUEST_INSNS), insns], { stdio: 'inherit' }), 'bench');
 

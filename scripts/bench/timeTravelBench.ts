@@ -46,6 +46,8 @@ export interface TimeTravelBenchResult {
   overhead: number;
   /** The same ratio by process CPU time. */
   overheadCpu: number;
+  /** The same measure with one VM per fresh process (median of 5 each side, alternating). */
+  separate: { mipsOff: number; mipsOn: number; overhead: number; overheadCpu: number };
   checkpoints: number;
   historyBytes: number;
   historyBytesPer1e9: number;
@@ -111,6 +113,21 @@ export function buildLongCpuloop(outDir = 'build/bench'): string {
 /** Instructions the recording-overhead measure runs each VM for, at least (steady state: several checkpoint intervals). */
 const OVERHEAD_INSNS = 256_000_000;
 
+/**
+ * Recording overhead with one VM per process (as in a debug session): five fresh processes each side,
+ * alternating off / on, medians compared. Two VMs in one process share the interpreter's JIT state,
+ * which moves that measure by +-20 % from run to run.
+ */
+function overheadSeparate(imagePath: string, instructions: number): { wallOff: number; wallOn: number; cpuOff: number; cpuOn: number } {
+  const child = path.join(path.dirname(process.argv[1] ?? '.'), 'recordingOverheadChild.js');
+  const one = (mode: string): { wall: number; cpu: number } =>
+    JSON.parse(execFileSync(process.execPath, [child, imagePath, mode, String(instructions)], { encoding: 'utf8' }).trim());
+  const off: { wall: number; cpu: number }[] = [], on: { wall: number; cpu: number }[] = [];
+  for (let k = 0; k < 5; k++) { off.push(one('off')); on.push(one('on')); }
+  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  return { wallOff: med(off.map((x) => x.wall)), wallOn: med(on.map((x) => x.wall)), cpuOff: med(off.map((x) => x.cpu)), cpuOn: med(on.map((x) => x.cpu)) };
+}
+
 export function timeTravelBench(imagePath: string, instructions: number): TimeTravelBenchResult {
   // Recording overhead: the same cpuloop run with recording on and off, in eight interleaved slices
   // so machine noise hits both alike, over enough instructions for several checkpoint intervals
@@ -129,6 +146,7 @@ export function timeTravelBench(imagePath: string, instructions: number): TimeTr
     }
   }
   const quarter = slice; // 4 * quarter = the instructions each VM ran
+  const sep = overheadSeparate(imagePath, 4 * quarter);
   const st = on.timeline!.stats();
   const lat = stepBackLatency(on);
   const firstStepMs = lat.first;
@@ -174,6 +192,7 @@ export function timeTravelBench(imagePath: string, instructions: number): TimeTr
 
   return {
     instructions: 4 * quarter, mipsOff: (4 * quarter) / tOff / 1e6, mipsOn: (4 * quarter) / tOn / 1e6, overhead: tOn / tOff, overheadCpu: cOn / cOff,
+    separate: { mipsOff: (4 * quarter) / sep.wallOff / 1e6, mipsOn: (4 * quarter) / sep.wallOn / 1e6, overhead: sep.wallOn / sep.wallOff, overheadCpu: sep.cpuOn / sep.cpuOff },
     checkpoints: st.checkpoints, historyBytes: st.bytes, historyBytesPer1e9: (st.bytes / ran) * 1e9, interval: st.interval,
     stepBackMedianMs: lat.median, stepBackMaxMs: lat.max, stepBackFirstMs: firstStepMs, totalBytes: st.totalBytes,
     depths: results,
@@ -189,8 +208,9 @@ export function timeTravelMarkdown(tt: TimeTravelBenchResult): string {
     '',
     '| measure | value |',
     '|---|---|',
-    `| cpuloop forward MIPS, recording off / on (${(tt.instructions / 1e6).toFixed(0)}M instructions) | ${tt.mipsOff.toFixed(1)} / ${tt.mipsOn.toFixed(1)} |`,
-    `| recording overhead (time on / off; target <= 1.3x), wall / process CPU time | ${tt.overhead.toFixed(2)}x / ${tt.overheadCpu.toFixed(2)}x |`,
+    `| cpuloop forward MIPS, recording off / on (${(tt.instructions / 1e6).toFixed(0)}M instructions after a 16M warm-up; one VM per process, median of 5 each, alternating) | ${tt.separate.mipsOff.toFixed(1)} / ${tt.separate.mipsOn.toFixed(1)} |`,
+    `| recording overhead (time on / off; target <= 1.3x), wall / process CPU time | ${tt.separate.overhead.toFixed(2)}x / ${tt.separate.overheadCpu.toFixed(2)}x |`,
+    `| the same with both VMs in one process (8 interleaved slices; they share the JIT's state, +-20 % run to run) | ${tt.mipsOff.toFixed(1)} / ${tt.mipsOn.toFixed(1)} MIPS: ${tt.overhead.toFixed(2)}x wall / ${tt.overheadCpu.toFixed(2)}x CPU |`,
     `| checkpoints, interval at the end | ${tt.checkpoints}, ${tt.interval.toLocaleString('en-US')} instructions |`,
     `| history held after that run: all (checkpoints + exit log + marks) | ${mib(tt.totalBytes)} MiB (${mib(tt.historyBytes)} MiB checkpoints) |`,
     `| reverse step at the end of history: first (from a live mark) / median / max of 21 | ${tt.stepBackFirstMs.toFixed(1)} / ${tt.stepBackMedianMs.toFixed(1)} / ${tt.stepBackMaxMs.toFixed(1)} ms |`,
