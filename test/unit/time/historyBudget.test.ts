@@ -3,16 +3,10 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { Vm } from '../../../src/core/machine/vm';
+import { lcg, runTo } from './runHelpers';
 
 const manifest: { name: string; path: string }[] = JSON.parse(fs.readFileSync('build/guests/manifest.json', 'utf8'));
 const boot = (n: string): Vm => Vm.fromImage(fs.readFileSync(manifest.find((f) => f.name === n)!.path), n, {}, { serialOut: () => undefined });
-function runTo(vm: Vm, n: number): void {
-  while (vm.icount < n) { const s = vm.run(Math.min(n - vm.icount, 500_000)); if (s) throw new Error(`stopped at ${vm.icount}: ${JSON.stringify(s)}`); }
-}
-function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 2 ** 32; };
-}
 
 describe('time travel: history memory budget', function () {
   this.timeout(180_000);

@@ -5,14 +5,12 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { Vm } from '../../../src/core/machine/vm';
+import { runTo as runToCount } from './runHelpers';
 
 const manifest: { name: string; path: string }[] = JSON.parse(fs.readFileSync('build/guests/manifest.json', 'utf8'));
 const boot = (n: string): Vm => { const p = manifest.find((f) => f.name === n)!.path; return Vm.fromImage(fs.readFileSync(p), p, {}, { serialOut: () => undefined }); };
-function runTo(vm: Vm, n: number): void {
-  // Adapter-like slices that do not line up with the mark spacing.
-  while (vm.icount < n) { const s = vm.run(Math.min(n - vm.icount, 333_333)); if (s) throw new Error(`stopped at ${vm.icount}: ${JSON.stringify(s)}`); }
-  assert.equal(vm.icount, n);
-}
+// Adapter-like slices that do not line up with the mark spacing.
+const runTo = (vm: Vm, n: number): void => runToCount(vm, n, 333_333);
 
 describe('time travel: live marks at the end of history (ADR 0019)', function () {
   this.timeout(300_000);

@@ -4,12 +4,9 @@
 // the same content).
 import { strict as assert } from 'node:assert';
 import { PageVersionStore } from '../../../src/core/time/pageVersions';
+import { lcg } from './runHelpers';
 
 const W = 1024;
-function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 2 ** 32; };
-}
 
 describe('time travel: compressed page versions', () => {
   it('decodes every version exactly through random pushes and removals', () => {

@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { Vm, type MmuMode } from '../../../src/core/machine/vm';
 import type { StopEvent } from '../../../src/core/debug/debugApi';
+import { lcg, runTo } from './runHelpers';
 
 interface Fixture { name: string; path: string }
 const manifest: Fixture[] = JSON.parse(fs.readFileSync('build/guests/manifest.json', 'utf8'));
@@ -19,21 +20,10 @@ function boot(name: string, mmu: MmuMode = 'ept', smp = 1): { vm: Vm; serial: ()
   const vm = Vm.fromImage(fs.readFileSync(p), p, { mmu, smp }, { serialOut: (_p, b) => { out += String.fromCharCode(...b); } });
   return { vm, serial: () => out };
 }
-function runTo(vm: Vm, n: number): void {
-  while (vm.icount < n) {
-    const s = vm.run(Math.min(n - vm.icount, 500_000));
-    if (s) throw new Error(`stopped at ${vm.icount} before ${n}: ${JSON.stringify(s)}`);
-  }
-  assert.equal(vm.icount, n);
-}
 function runToEnd(vm: Vm, limit = 200_000_000): StopEvent {
   const end = vm.icount + limit;
   while (vm.icount < end) { const s = vm.run(300_000); if (s) return s; }
   throw new Error('no stop');
-}
-function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 2 ** 32; };
 }
 
 describe('time travel: exact and cheap recording (ADR 0013)', function () {

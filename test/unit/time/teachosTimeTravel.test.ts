@@ -7,22 +7,13 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { Vm } from '../../../src/core/machine/vm';
+import { lcg, runTo as runToCount } from './runHelpers';
+const runTo = (vm: Vm, n: number): void => runToCount(vm, n, 250_000);
 
 const IMAGE = 'build/guests/teachos.img';
 
 function boot(): Vm {
   return Vm.fromImage(fs.readFileSync(IMAGE), 'teachos.img', { smp: 2 }, { serialOut: () => undefined });
-}
-function runTo(vm: Vm, n: number): void {
-  while (vm.icount < n) {
-    const s = vm.run(Math.min(n - vm.icount, 250_000));
-    if (s) throw new Error(`stopped at ${vm.icount} before ${n}: ${JSON.stringify(s)}`);
-  }
-  assert.equal(vm.icount, n);
-}
-function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 2 ** 32; };
 }
 
 describe('time travel on teachos (--smp 2): determinism at random moments', function () {

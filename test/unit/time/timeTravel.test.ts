@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import { Vm } from '../../../src/core/machine/vm';
 import { SnapshotError } from '../../../src/core/time/snapshot';
 import type { StopEvent } from '../../../src/core/debug/debugApi';
+import { lcg, runTo as runToCount } from './runHelpers';
+const runTo = (vm: Vm, n: number): void => runToCount(vm, n, 300_000);
 
 interface Fixture { name: string; path: string; entry: number; symbols: Record<string, number>; }
 const manifest: Fixture[] = JSON.parse(fs.readFileSync('build/guests/manifest.json', 'utf8'));
@@ -17,22 +19,10 @@ function boot(name: string): { vm: Vm; serial: () => string } {
   return { vm, serial: () => out };
 }
 /** Run to exactly icount `n` (asserting no stop on the way). */
-function runTo(vm: Vm, n: number): void {
-  while (vm.icount < n) {
-    const s = vm.run(Math.min(n - vm.icount, 300_000));
-    if (s) throw new Error(`stopped at ${vm.icount} before ${n}: ${JSON.stringify(s)}`);
-  }
-  assert.equal(vm.icount, n);
-}
 function runToStop(vm: Vm, limit = 50_000_000): StopEvent {
   const end = vm.icount + limit;
   while (vm.icount < end) { const s = vm.run(200_000); if (s) return s; }
   throw new Error('no stop');
-}
-/** A deterministic pseudo-random sequence (tests pick "random" icounts reproducibly). */
-function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 2 ** 32; };
 }
 
 describe('time travel: state save / restore and snapshots', function () {
